@@ -1,0 +1,44 @@
+"""The one shape every produced table takes, from the cube builder to the writers.
+
+A table is long-format: one row per non-zero cell, the dimension columns in the order the
+transmission format gives them, then ``TIME_PERIOD`` and ``OBS_VALUE`` (a Python/NumPy
+integer, never a float).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pandas as pd
+
+TableKind = Literal["eurostat", "national"]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A finished statistical table.
+
+    name        dataflow id (``MIGR_ASYAPPCTZM``) or national table id (``NAT_REGISTRATION``)
+    title       short human title
+    definition  what one unit of OBS_VALUE is and which records are counted (plain language)
+    kind        ``eurostat`` (goes to the transmission) or ``national``
+    freq        ``M``, ``Q`` or ``A``
+    unit        ``PER`` (persons), ``NR`` (events), ``APP`` (applications), ``DAYS``, ``PCT1``
+                (a rate in tenths of a percent) ...
+    dimensions  the dimension columns of ``data``, in output order
+    data        columns ``*dimensions, TIME_PERIOD, OBS_VALUE``; sorted; integers only
+    """
+
+    name: str
+    title: str
+    definition: str
+    kind: TableKind
+    freq: str
+    unit: str
+    dimensions: tuple[str, ...]
+    data: pd.DataFrame = field(repr=False, compare=False)
+
+    @property
+    def columns(self) -> list[str]:
+        return [*self.dimensions, "TIME_PERIOD", "OBS_VALUE"]
