@@ -1,0 +1,174 @@
+"""One generic cube builder: person-level (or event-level) records → a full cube with margins.
+
+A dataflow is a declaration (:class:`CubeSpec`): which records, which unit, which reference
+record places a unit in the cells, and which dimensions. The builder
+
+1. selects, in the engine, the reference record of each unit in each period (the first row
+   by the declared order: ``ORDER BY ...`` with a final tie-break on the record id),
+2. counts, in the engine, units per period and base code of every dimension,
+3. rolls the small base table up into every margin the dimensions declare (``TOTAL``,
+   sub-totals such as ``Y_LT18`` or ``POS``), with integer arithmetic,
+4. drops zero cells and sorts (statistics.md, "Cells").
+
+Because each unit has exactly one reference record per period, the sum over base cells equals
+the number of distinct units, so rolled-up margins count every unit once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import ibis
+import pandas as pd
+
+from asylstat.periods import Period
+from asylstat.tables import Table, TableKind
+from asylstat.warehouse.snapshot import Snapshot
+
+log = logging.getLogger(__name__)
+
+PERIOD = "period"
+UNIT = "unit_id"
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """A breakdown: the output column ``name`` computed from base codes in the records.
+
+    ``parents`` maps a base code to the margins it also counts in, besides itself and the
+    total (for ``age``: ``{"Y_LT14": ("Y_LT18",), "Y14-17": ("Y_LT18",)}``). ``hidden`` base
+    codes are counted in margins only, never shown as a cell of their own (a person who is
+    neither first-time nor subsequent counts only in ``applicant = TOTAL``).
+    """
+
+    name: str
+    #: the margin code; ``None`` makes the dimension a *stratum*: separate counts side by side
+    #: (a unit is counted once within each value), with no margin across them
+    total: str | None = "TOTAL"
+    parents: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    hidden: frozenset[str] = frozenset()
+    #: False when the total is not the sum of the parts (``applicant``: FRST + SSEQ <= TOTAL)
+    partition: bool = True
+
+    def rollup(self, base_code: str) -> tuple[str, ...]:
+        own = () if base_code in self.hidden else (base_code,)
+        total = () if self.total is None else (self.total,)
+        return (*own, *self.parents.get(base_code, ()), *total)
+
+    @property
+    def margins(self) -> frozenset[str]:
+        """Codes that are margins or sub-totals rather than base codes."""
+        subtotals = {p for parents in self.parents.values() for p in parents}
+        return frozenset(subtotals | ({self.total} if self.total else set()))
+
+    def partitions(self) -> dict[str, tuple[str, ...] | None]:
+        """Each margin that is the sum of its parts → those parts; ``None`` stands for "every
+        base code" (used by validation, which recomputes the sums from the output)."""
+        sums: dict[str, tuple[str, ...] | None] = {}
+        if self.total is not None and self.partition:
+            sums[self.total] = None
+        for child, parents in self.parents.items():
+            for parent in parents:
+                previous = sums.get(parent) or ()
+                sums[parent] = (*previous, child)
+        return sums
+
+
+#: records(snapshot, periods) → an Ibis table with ``period``, ``unit_id``, one column per
+#: dimension (its base code) and the reference-order columns
+RecordsFn = Callable[[Snapshot, Sequence[Period]], ibis.Table]
+
+
+@dataclass(frozen=True)
+class CubeSpec:
+    """The declaration of one table."""
+
+    name: str
+    title: str
+    definition: str
+    kind: TableKind
+    freq: str
+    unit: str
+    dimensions: tuple[Dimension, ...]
+    records: RecordsFn
+    #: the order that makes a unit's first record its reference record (None: every record is
+    #: counted, for event tables). Each item is ``(column, ascending)``.
+    reference: tuple[tuple[str, bool], ...] | None = None
+    #: a condition on the reference record for the unit to be counted at all (MIGR_ASYUMACTM:
+    #: persons whose *reference* application is an unaccompanied minor's)
+    where_reference: Callable[[ibis.Table], ibis.BooleanValue] | None = None
+
+    @property
+    def strata(self) -> tuple[str, ...]:
+        return tuple(d.name for d in self.dimensions if d.total is None)
+
+    @property
+    def dimension_names(self) -> tuple[str, ...]:
+        return tuple(d.name for d in self.dimensions)
+
+
+def reference_records(records: ibis.Table, order: Sequence[tuple[str, bool]],
+                      strata: Sequence[str] = ()) -> ibis.Table:
+    """The first record of each unit in each period (and stratum) by ``order`` (ties broken
+    by the order's last column, an identifier)."""
+    keys = [records[c].asc() if asc else records[c].desc() for c, asc in order]
+    window = ibis.window(group_by=[records[PERIOD], records[UNIT], *strata], order_by=keys)
+    ranked = records.mutate(_rank=ibis.row_number().over(window))
+    return ranked.filter(ranked._rank == 0).drop("_rank")
+
+
+def base_counts(spec: CubeSpec, records: ibis.Table) -> pd.DataFrame:
+    """Units per period and base code of each dimension, counted in the engine."""
+    if spec.reference is not None:
+        records = reference_records(records, spec.reference, spec.strata)
+    if spec.where_reference is not None:
+        records = records.filter(spec.where_reference(records))
+    keys = [PERIOD, *spec.dimension_names]
+    counted = records.group_by(keys).aggregate(OBS_VALUE=records.count().cast("int64"))
+    frame = counted.to_pyarrow().to_pandas()
+    for col in keys:
+        frame[col] = frame[col].astype("string").fillna("UNK").astype(object)
+    frame["OBS_VALUE"] = frame["OBS_VALUE"].astype("int64")
+    return frame
+
+
+def roll_up(base: pd.DataFrame, dimensions: Sequence[Dimension]) -> pd.DataFrame:
+    """Expand base counts into every cell and margin, summing integers."""
+    frame = base
+    for dim in dimensions:
+        codes = sorted(frame[dim.name].unique())
+        mapping = pd.DataFrame([(code, out) for code in codes for out in dim.rollup(code)],
+                               columns=[dim.name, "_out"])
+        frame = frame.merge(mapping, on=dim.name, how="inner")
+        frame[dim.name] = frame.pop("_out")
+        frame = frame.groupby([c for c in frame.columns if c != "OBS_VALUE"], as_index=False,
+                              sort=False)["OBS_VALUE"].sum()
+    return frame
+
+
+def finish(frame: pd.DataFrame, dimensions: Sequence[str]) -> pd.DataFrame:
+    """Zero cells dropped, columns in output order, sorted by the dimensions then the period
+    (plain ASCII order), a fresh integer index."""
+    out = frame.rename(columns={PERIOD: "TIME_PERIOD"})
+    out = out.loc[out["OBS_VALUE"] != 0, [*dimensions, "TIME_PERIOD", "OBS_VALUE"]]
+    out = out.sort_values([*dimensions, "TIME_PERIOD"], kind="stable")
+    out["OBS_VALUE"] = out["OBS_VALUE"].astype("int64")
+    return out.reset_index(drop=True)
+
+
+def build_cube(spec: CubeSpec, snap: Snapshot, periods: Sequence[Period]) -> Table:
+    """Build one declared table for ``periods`` on the warehouse as of the snapshot."""
+    log.info("building %s for %s", spec.name, ", ".join(p.label for p in periods))
+    records = spec.records(snap, periods)
+    base = base_counts(spec, records)
+    if base.empty:
+        cube = pd.DataFrame({c: pd.Series(dtype=object)
+                             for c in [PERIOD, *spec.dimension_names]})
+        cube["OBS_VALUE"] = pd.Series(dtype="int64")
+    else:
+        cube = roll_up(base, spec.dimensions)
+    return Table(name=spec.name, title=spec.title, definition=spec.definition, kind=spec.kind,
+                 freq=spec.freq, unit=spec.unit, dimensions=spec.dimension_names,
+                 data=finish(cube, spec.dimension_names))

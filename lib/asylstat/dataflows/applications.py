@@ -1,0 +1,154 @@
+"""Applicants: MIGR_ASYAPPCTZM, MIGR_ASYUMACTM, MIGR_ASYACCM (statistics.md,
+"International protection") and the national "presentation and registration" and
+"submission" tables."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import partial
+
+import ibis
+
+from asylstat.cube import PERIOD, UNIT, CubeSpec
+from asylstat.dataflows.common import applications, in_eurostat_scope
+from asylstat.dataflows.dimensions import (AGE, APPLICANT, CHANNEL, CITIZEN, LEGAL_TYPE, SEX,
+                                           STEP, UAM)
+from asylstat.derive import EUROSTAT_AGES, MINOR_AGES, AgeBands, period_ends, period_of, with_person
+from asylstat.periods import Period
+from asylstat.warehouse.snapshot import Snapshot
+
+#: the reference application: the person's earliest (lodged_date, then lowest id)
+EARLIEST_LODGED = (("lodged_date", True), ("application_id", True))
+
+
+def first_applications(snap: Snapshot) -> ibis.Table:
+    """``person_id, first_application_id``: each person's first lodged application, of any
+    channel (earliest ``lodged_date``, then lowest ``application_id``)."""
+    lodged = applications(snap).filter(lambda t: t.lodged_date.notnull())
+    window = ibis.window(group_by=lodged.person_id,
+                         order_by=[lodged.lodged_date.asc(), lodged.application_id.asc()])
+    ranked = lodged.mutate(_rank=ibis.row_number().over(window))
+    return ranked.filter(ranked._rank == 0).select(
+        _first_person="person_id", first_application_id="application_id")
+
+
+def _any_over(condition: ibis.BooleanValue, window: ibis.Window) -> ibis.BooleanValue:
+    """Whether ``condition`` holds for any row of the window (portable: MAX of 0/1)."""
+    return ibis.ifelse(condition, 1, 0).max().over(window) == 1
+
+
+def lodged_applicants(snap: Snapshot, periods: Sequence[Period],
+                      ages: AgeBands = EUROSTAT_AGES) -> ibis.Table:
+    """Applications lodged in each month (channel ≠ RESETTLEMENT), one row each, with the
+    person-level facts every applicant table needs:
+
+    ``applicant``  FRST when the application is the person's first lodged application of any
+                   channel; else SSEQ when any of the person's records of the month is legally
+                   SUBSEQUENT; else NONE (counted in TOTAL only). Only meaningful on the
+                   reference record, which is the only one counted.
+    ``accelerated`` any of the person's records of the month is under the accelerated procedure.
+    """
+    app = applications(snap)
+    app = app.mutate(**{PERIOD: period_of(app.lodged_date, periods)})
+    app = app.filter(app[PERIOD].notnull(), in_eurostat_scope(app))
+    month = ibis.window(group_by=[app[PERIOD], app.person_id])
+    app = app.mutate(any_subsequent=_any_over(app.legal_type == "SUBSEQUENT", month),
+                     accelerated=_any_over(app.procedure == "ACCELERATED", month))
+    first = first_applications(snap)
+    app = app.left_join(first, app.person_id == first._first_person).drop("_first_person")
+    app = app.mutate(applicant=ibis.cases(
+        (app.application_id == app.first_application_id, "FRST"),
+        (app.any_subsequent, "SSEQ"), else_="NONE"))
+    app = app.mutate(**{UNIT: app.person_id})
+    return with_person(app, snap, age_on="lodged_date", ages=ages)
+
+
+_APPLICANT_DEF = (
+    "Persons who lodged an application for international protection in the month "
+    "(resettlement excluded), counted once per month by their earliest application of the "
+    "month (its citizenship, sex and age at lodging). First-time: no earlier lodged "
+    "application of any kind; subsequent: otherwise, when an application of the month is a "
+    "subsequent application; TOTAL counts every person once.")
+
+ASYAPPCTZM = CubeSpec(
+    name="MIGR_ASYAPPCTZM", title="Asylum applicants by citizenship, age and sex (monthly)",
+    definition=_APPLICANT_DEF, kind="eurostat", freq="M", unit="PER",
+    dimensions=(CITIZEN, SEX, AGE, APPLICANT), records=lodged_applicants,
+    reference=EARLIEST_LODGED)
+
+ASYUMACTM = CubeSpec(
+    name="MIGR_ASYUMACTM",
+    title="Asylum applicants considered to be unaccompanied minors (monthly)",
+    definition=("Applicants of MIGR_ASYAPPCTZM whose earliest application of the month was "
+                "lodged as an unaccompanied minor; an 'unaccompanied minor' aged 18 or more at "
+                "lodging is counted under age UNK."),
+    kind="eurostat", freq="M", unit="PER", dimensions=(CITIZEN, SEX, AGE, APPLICANT),
+    records=partial(lodged_applicants, ages=MINOR_AGES), reference=EARLIEST_LODGED,
+    where_reference=lambda t: t.unaccompanied_minor)
+
+ASYACCM = CubeSpec(
+    name="MIGR_ASYACCM", title="Applicants under the accelerated procedure (monthly)",
+    definition=("Applicants of MIGR_ASYAPPCTZM any of whose applications lodged in the month "
+                "is under the accelerated procedure (as known at the as-of instant)."),
+    kind="eurostat", freq="M", unit="PER", dimensions=(CITIZEN, SEX, AGE),
+    records=lodged_applicants, reference=EARLIEST_LODGED,
+    where_reference=lambda t: t.accelerated)
+
+
+# ---------------------------------------------------------------- national tables
+
+def registration_steps(snap: Snapshot, periods: Sequence[Period]) -> ibis.Table:
+    """One row per application and step reached in a period (all channels):
+    PRESENTED / REGISTERED / LODGED by the date of that step, and BACKLOG for an application
+    presented on or before the period's last day E and not registered by E."""
+    app = applications(snap)
+    steps = []
+    for step, column in (("PRESENTED", "presented_date"), ("REGISTERED", "registered_date"),
+                         ("LODGED", "lodged_date")):
+        dated = app.mutate(**{PERIOD: period_of(app[column], periods)}, step=ibis.literal(step),
+                           step_date=app[column].cast(ibis.dtype("date")))
+        steps.append(dated.filter(dated[PERIOD].notnull()))
+    ends = period_ends(periods)
+    backlog = app.cross_join(ends).filter(
+        lambda t: (t.presented_date <= t.period_end)
+        & (t.registered_date.isnull() | (t.registered_date > t.period_end)))
+    steps.append(backlog.mutate(step=ibis.literal("BACKLOG"),
+                                step_date=backlog.presented_date.cast(ibis.dtype("date"))).drop("period_end"))
+    columns = [PERIOD, "step", "step_date", "application_id", "person_id", "channel",
+               "presented_date"]
+    union = ibis.union(*[s.select(*columns) for s in steps])
+    return union.mutate(**{UNIT: union.person_id})
+
+
+NAT_REGISTRATION = CubeSpec(
+    name="NAT_REGISTRATION", title="Presentation, registration and lodging (persons)",
+    definition=("Persons who presented, were registered and lodged an application in the "
+                "period, each counted once per step by the date of that step (their earliest "
+                "application of the step gives the channel); BACKLOG: persons who presented on "
+                "or before the last day of the period and were not yet registered then. "
+                "Resettlement included, shown as its own channel."),
+    kind="national", freq="M", unit="PER", dimensions=(STEP, CHANNEL),
+    records=registration_steps, reference=(("step_date", True), ("application_id", True)))
+
+
+def lodged_applications(snap: Snapshot, periods: Sequence[Period]) -> ibis.Table:
+    """Applications (not persons) lodged in each period, all channels."""
+    app = applications(snap)
+    app = app.mutate(**{PERIOD: period_of(app.lodged_date, periods)})
+    app = app.filter(app[PERIOD].notnull())
+    app = app.mutate(**{UNIT: app.application_id},
+                     uam=ibis.ifelse(app.unaccompanied_minor, "UAM", "NOT_UAM"))
+    return with_person(app, snap, age_on="lodged_date")
+
+
+NAT_SUBMISSION = CubeSpec(
+    name="NAT_SUBMISSION", title="Applications lodged (submission)",
+    definition=("Applications for international protection lodged in the period (each "
+                "application of each person, family members included), by citizenship, legal "
+                "type (initial or subsequent), channel (resettlement included) and whether "
+                "lodged as an unaccompanied minor."),
+    kind="national", freq="M", unit="APP", dimensions=(CITIZEN, LEGAL_TYPE, CHANNEL, UAM),
+    records=lodged_applications)
+
+EUROSTAT_MONTHLY = (ASYAPPCTZM, ASYUMACTM, ASYACCM)
+NATIONAL = (NAT_REGISTRATION, NAT_SUBMISSION)

@@ -1,0 +1,30 @@
+"""Record sets shared by several dataflows: the normalised as-of applications."""
+
+from __future__ import annotations
+
+import ibis
+
+from asylstat.codes import contract_code
+from asylstat.warehouse.snapshot import Snapshot
+
+RESETTLEMENT = "RESETTLEMENT"
+
+
+def applications(snap: Snapshot) -> ibis.Table:
+    """The as-of applications with their codes normalised (statistics.md, "Codes"):
+    ``legal_type``, ``channel`` and ``procedure`` hold a contract code or ``UNK``."""
+    app = snap.table("application")
+    return app.mutate(
+        legal_type=snap.recode(app, "application", "legal_type",
+                               contract_code("application", "legal_type")),
+        channel=snap.recode(app, "application", "channel",
+                            contract_code("application", "channel")),
+        procedure=snap.recode(app, "application", "procedure",
+                              contract_code("application", "procedure")),
+    )
+
+
+def in_eurostat_scope(app: ibis.Table) -> ibis.BooleanValue:
+    """statistics.md, "Scope": resettled applicants are excluded from every Eurostat table of
+    the international-protection section. An invalid channel is not resettlement: included."""
+    return app.channel != RESETTLEMENT

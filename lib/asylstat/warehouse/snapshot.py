@@ -1,0 +1,88 @@
+"""The warehouse *as of* one instant (dwh-contract.md, "System versioning"; statistics.md,
+"Warehouse faults").
+
+The as-of view of a table holds the rows with ``recorded_at <= T`` and (``retired_at`` NULL or
+``> T``). When several versions of one key are visible, the one with the latest ``recorded_at``
+is used; when several share that latest ``recorded_at``, the key is *ambiguous* and treated as
+missing. Everything here is an Ibis expression: it runs inside the engine.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+import ibis
+from ibis import _
+
+from asylstat.codes import Mapper
+from asylstat.warehouse.connect import Warehouse
+from asylstat.warehouse.contract import contract_tables, key_column
+
+log = logging.getLogger(__name__)
+
+_VERSION_COLUMNS = ("recorded_at", "retired_at")
+
+
+def visible_versions(raw: ibis.Table, as_of: datetime) -> ibis.Table:
+    """Rows of ``raw`` visible at ``as_of`` (every visible version, duplicates included)."""
+    instant = ibis.literal(as_of, type="timestamp")
+    return raw.filter(_.recorded_at <= instant, _.retired_at.isnull() | (_.retired_at > instant))
+
+
+def resolve_versions(visible: ibis.Table, key: str) -> ibis.Table:
+    """One row per key: the latest ``recorded_at``; a key whose latest ``recorded_at`` is shared
+    by several rows is dropped (ambiguous: treated as missing)."""
+    by_key = ibis.window(group_by=visible[key])
+    latest = visible.mutate(_latest=visible.recorded_at.max().over(by_key))
+    latest = latest.filter(latest.recorded_at == latest._latest)
+    counted = latest.mutate(_n=latest[key].count().over(ibis.window(group_by=latest[key])))
+    return counted.filter(counted._n == 1).drop("_latest", "_n")
+
+
+class Snapshot:
+    """The warehouse as of ``as_of``: resolved tables and code mappings, built lazily."""
+
+    def __init__(self, warehouse: Warehouse, as_of: datetime) -> None:
+        self.warehouse = warehouse
+        self.as_of = as_of
+        self._tables: dict[str, ibis.Table] = {}
+        self._codes: dict[tuple[str, str], dict[str | None, str]] = {}
+
+    def visible(self, name: str) -> ibis.Table:
+        """Every version of ``name`` visible at ``as_of`` (for data-quality counts)."""
+        return visible_versions(self.warehouse.raw(name), self.as_of)
+
+    def table(self, name: str) -> ibis.Table:
+        """The as-of view of a contract table: one row per key, version columns dropped."""
+        if name not in self._tables:
+            if name not in contract_tables():
+                raise KeyError(f"{name} is not a contract table")
+            resolved = resolve_versions(self.visible(name), key_column(name))
+            self._tables[name] = resolved.drop(*_VERSION_COLUMNS)
+        return self._tables[name]
+
+    def distinct_raw(self, name: str, column: str) -> list[str | None]:
+        """The distinct raw values of a code column in the as-of view (a small list)."""
+        values = self.table(name).select(column).distinct().to_pyarrow()
+        return sorted(values.column(0).to_pylist(), key=lambda v: (v is None, v or ""))
+
+    def code_map(self, name: str, column: str, mapper: Mapper) -> dict[str | None, str]:
+        """``{raw value: code}`` for every raw value present, by the pure ``mapper``."""
+        key = (name, column, mapper.__qualname__, id(mapper))
+        if key not in self._codes:
+            self._codes[key] = {raw: mapper(raw) for raw in self.distinct_raw(name, column)}
+        return self._codes[key]
+
+    def recode(self, table: ibis.Table, name: str, column: str, mapper: Mapper) -> ibis.Value:
+        """The code of ``table[column]`` by ``mapper``, evaluated in the engine.
+
+        The mapping is computed in Python over the distinct raw values (exact ``str.strip()``
+        semantics on every engine) and applied as one CASE expression.
+        """
+        mapping = self.code_map(name, column, mapper)
+        default = mapper(None)
+        pairs = {raw: code for raw, code in mapping.items() if raw is not None and code != default}
+        if not pairs:
+            return ibis.literal(default, type="string")
+        return table[column].substitute(pairs, else_=default)
