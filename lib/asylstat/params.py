@@ -66,6 +66,15 @@ def check_url(url: str) -> str:
     return url
 
 
+def absolute_url(url: str) -> str:
+    """A ``duckdb:///relative`` URL made absolute against the working directory (the
+    notebooks run elsewhere); other URLs unchanged."""
+    prefix = "duckdb:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/"):
+        return prefix + str((Path.cwd() / url[len(prefix):]).resolve())
+    return url
+
+
 def redact_url(url: str) -> str:
     """The URL without its password (never written to any output)."""
     return re.sub(r"^(postgres(?:ql)?://[^:/@]+):[^@]*@", r"\1:***@", url)
@@ -98,7 +107,7 @@ class RunParameters:
                                  "and underscores)")
         instant = (parse_as_of(as_of) if as_of else
                    (now or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None))
-        return cls(kind=kind, period=parsed_period, dwh_url=check_url(dwh_url),  # type: ignore[arg-type]
+        return cls(kind=kind, period=parsed_period, dwh_url=absolute_url(check_url(dwh_url)),  # type: ignore[arg-type]
                    schema=schema, as_of=instant, output_dir=Path(output_dir))
 
     def as_dict(self) -> dict[str, str]:

@@ -11,8 +11,16 @@ import ibis
 
 from asylstat.cube import PERIOD, UNIT, CubeSpec
 from asylstat.dataflows.common import applications, in_eurostat_scope
-from asylstat.dataflows.dimensions import (AGE, APPLICANT, CHANNEL, CITIZEN, LEGAL_TYPE, SEX,
-                                           STEP, UAM)
+from asylstat.dataflows.dimensions import (
+    AGE,
+    APPLICANT,
+    CHANNEL,
+    CITIZEN,
+    LEGAL_TYPE,
+    SEX,
+    STEP,
+    UAM,
+)
 from asylstat.derive import EUROSTAT_AGES, MINOR_AGES, AgeBands, period_ends, period_of, with_person
 from asylstat.periods import Period
 from asylstat.warehouse.snapshot import Snapshot
@@ -116,7 +124,8 @@ def registration_steps(snap: Snapshot, periods: Sequence[Period]) -> ibis.Table:
                                 step_date=backlog.presented_date.cast(ibis.dtype("date"))).drop("period_end"))
     columns = [PERIOD, "step", "step_date", "application_id", "person_id", "channel",
                "presented_date"]
-    union = ibis.union(*[s.select(*columns) for s in steps])
+    union = ibis.union(*[s.select(**{c: s[c].cast(s[c].type().copy(nullable=True))
+                                     for c in columns}) for s in steps])
     return union.mutate(**{UNIT: union.person_id})
 
 

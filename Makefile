@@ -1,0 +1,53 @@
+# asylstat — make help lists the targets. Every target sets itself up on a fresh machine.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-12)
+
+PERIOD ?=
+DWH_URL ?=
+DWH_SCHEMA ?= dwh
+AS_OF ?=
+OUTPUT_DIR ?= outputs
+RUN_OPTS = --period "$(PERIOD)" --schema "$(DWH_SCHEMA)" --output-dir "$(OUTPUT_DIR)" \
+           $(if $(DWH_URL),--dwh-url "$(DWH_URL)") $(if $(AS_OF),--as-of "$(AS_OF)")
+
+.PHONY: help setup monthly quarterly annual verify demo-dwh lab test lint clean-venv
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+	@echo "  options: PERIOD=… DWH_URL=… DWH_SCHEMA=dwh AS_OF=… OUTPUT_DIR=outputs"
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	rm -f $(VENV)/.installed-* && touch $@
+
+setup: $(STAMP) ## create .venv from the lock file (done by every target that needs it)
+
+monthly: $(STAMP) ## production run for a month: make monthly PERIOD=2024-07
+	$(BIN)/asylstat run monthly $(RUN_OPTS)
+
+quarterly: $(STAMP) ## production run for a quarter: make quarterly PERIOD=2024-Q3
+	$(BIN)/asylstat run quarterly $(RUN_OPTS)
+
+annual: $(STAMP) ## production run for a year: make annual PERIOD=2024
+	$(BIN)/asylstat run annual $(RUN_OPTS)
+
+demo-dwh: $(STAMP) ## rebuild the demonstration warehouse data/demo.duckdb
+	$(BIN)/asylstat demo-dwh
+
+lab: $(STAMP) ## JupyterLab on the notebooks, with the project's kernel
+	test -f data/demo.duckdb || $(BIN)/asylstat demo-dwh
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+test: $(STAMP) ## run the test suite
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP) ## ruff on the library and tests
+	$(BIN)/ruff check lib tests

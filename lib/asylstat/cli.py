@@ -1,0 +1,82 @@
+"""The command line: ``asylstat run``, ``asylstat demo-dwh`` (``make`` wraps these).
+
+An unknown option is an error (exit 2), as is a malformed parameter, before anything runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from asylstat import paths
+from asylstat.params import ParameterError, RunParameters
+from asylstat.run import EXIT_PARAMETERS, run_production
+
+log = logging.getLogger("asylstat")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="asylstat", description="Produce Belgium's asylum and Dublin statistics.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="a production run for one period",
+                         description="Compute, validate, write and publish one period.")
+    run.add_argument("kind", choices=["monthly", "quarterly", "annual"])
+    run.add_argument("--period", required=True,
+                     help="YYYY-MM (monthly), YYYY-Qn (quarterly) or YYYY (annual)")
+    run.add_argument("--dwh-url", default="",
+                     help="warehouse URL (default: the embedded demonstration warehouse)")
+    run.add_argument("--schema", default="dwh", help="warehouse schema (default dwh)")
+    run.add_argument("--as-of", default="",
+                     help="the warehouse instant, YYYY-MM-DD or ISO time (default: now, UTC)")
+    run.add_argument("--output-dir", default="outputs", help="where runs are published")
+    demo = sub.add_parser("demo-dwh", help="(re)build the demonstration warehouse")
+    demo.add_argument("--out", default=str(paths.demo_warehouse()))
+    demo.add_argument("--scale", type=float, default=1.0)
+    demo.add_argument("--seed", type=int, default=8622007)
+    return parser
+
+
+def ensure_demo_warehouse(path: Path) -> None:
+    """Build the demonstration warehouse the first time it is needed."""
+    if not path.is_file():
+        from asylstat.synthetic import build_warehouse
+
+        log.info("building the demonstration warehouse %s (first use; about a minute)", path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        build_warehouse(path)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s",
+                        datefmt="%H:%M:%S", stream=sys.stderr)
+    args = _parser().parse_args(argv)
+    if args.command == "demo-dwh":
+        from asylstat.synthetic import build_warehouse
+
+        report = build_warehouse(Path(args.out), scale=args.scale, seed=args.seed)
+        log.info("demonstration warehouse written to %s: %s", args.out, report.row_counts)
+        return 0
+    try:
+        url = args.dwh_url
+        if not url:
+            url = f"duckdb:///{paths.demo_warehouse()}"
+        params = RunParameters.parse(kind=args.kind, period=args.period, dwh_url=url,
+                                     schema=args.schema, as_of=args.as_of or None,
+                                     output_dir=args.output_dir)
+    except ParameterError as exc:
+        sys.stderr.write(f"asylstat: bad parameter: {exc}. Nothing was run or written.\n")
+        return EXIT_PARAMETERS
+    if not args.dwh_url:
+        ensure_demo_warehouse(paths.demo_warehouse())
+    outcome = run_production(params)
+    stream = sys.stdout if outcome.exit_code == 0 else sys.stderr
+    stream.write(outcome.message + "\n")
+    return outcome.exit_code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

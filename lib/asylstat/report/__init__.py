@@ -1,0 +1,1 @@
+"""Narrative sentences and charts built from finished tables (never from warehouse rows)."""

@@ -1,0 +1,236 @@
+"""A production run (outputs.md): validate → check the warehouse → execute the domain
+notebooks in a staging folder → collect their tables → validate → write → publish atomically.
+
+Exit statuses: 0 published; 1 blocked by a validation error (kept in ``failed/``); 2 bad
+parameters (nothing written); 3 warehouse unreachable or breaking the contract (nothing
+written); 4 the run crashed (kept in ``failed/``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import subprocess
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from asylstat import paths
+from asylstat.checks import RuleResult, blocking, summarise
+from asylstat.checks.outputs import validate_outputs
+from asylstat.domains import DOMAINS, domain, spec_of
+from asylstat.params import RunParameters, format_as_of, redact_url
+from asylstat.scraps import read_tables
+from asylstat.tables import Table
+from asylstat.warehouse.connect import WarehouseError, connect
+from asylstat.warehouse.contract import contract_tables
+from asylstat.warehouse.snapshot import Snapshot
+from asylstat.write.files import (
+    file_inventory,
+    national_csv_text,
+    sha256_file,
+    validation_html,
+    write_json,
+    write_text,
+)
+from asylstat.write.sdmx import write_sdmx_csv
+from asylstat.write.workbook import write_workbook
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_BLOCKED, EXIT_PARAMETERS, EXIT_WAREHOUSE, EXIT_CRASHED = 0, 1, 2, 3, 4
+STAGING = ".staging"
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    exit_code: int
+    message: str
+    path: Path | None = None
+
+
+def new_run_id(now: datetime) -> str:
+    """``YYYYMMDDTHHMMSSZ-xxxxxxxx`` (UTC start time, 8 random hex digits)."""
+    return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
+
+
+def code_version() -> dict[str, object]:
+    """The checkout's commit and whether it has uncommitted changes."""
+    root = paths.project_root()
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
+                                text=True, check=True).stdout.strip()
+        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                                    cwd=root, capture_output=True, text=True,
+                                    check=True).stdout.strip())
+    except (OSError, subprocess.CalledProcessError):
+        return {"commit": None, "dirty": None}
+    return {"commit": commit, "dirty": dirty}
+
+
+def row_counts(snap: Snapshot) -> dict[str, int]:
+    """Rows of every contract table in the as-of view (resolved: one per key)."""
+    return {name: int(snap.table(name).count().to_pyarrow().as_py())
+            for name in contract_tables()}
+
+
+def recover_stale_staging(output_dir: Path) -> None:
+    """Move staging folders left by crashed or killed runs to ``failed/`` (kept whole)."""
+    staging_root = output_dir / STAGING
+    if not staging_root.is_dir():
+        return
+    for period_dir in sorted(p for p in staging_root.iterdir() if p.is_dir()):
+        for run_dir in sorted(p for p in period_dir.iterdir() if p.is_dir()):
+            target = output_dir / "failed" / period_dir.name / run_dir.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            log.warning("an earlier run did not finish: moving %s to %s", run_dir, target)
+            os.replace(run_dir, _unused(target))
+
+
+def _unused(path: Path) -> Path:
+    """``path`` itself, or ``path.2``, ``path.3``… so that nothing is ever overwritten."""
+    candidate, n = path, 1
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.name}.{n}")
+    return candidate
+
+
+def execute_notebook(domain_name: str, params: RunParameters, out_dir: Path) -> Path:
+    """Execute one domain notebook with papermill; the executed copy is the audit trail."""
+    import papermill as pm
+
+    dom = domain(domain_name)
+    target = out_dir / dom.notebook
+    pm.execute_notebook(
+        str(paths.notebooks_dir() / dom.notebook), str(target),
+        parameters={"kind": params.kind, "period": params.period.label,
+                    "dwh_url": params.dwh_url, "schema": params.schema,
+                    "as_of": format_as_of(params.as_of)},
+        kernel_name="python3", cwd=str(paths.notebooks_dir()), progress_bar=False,
+        log_output=False)
+    return target
+
+
+def run_notebooks(params: RunParameters, out_dir: Path) -> list[Table]:
+    """Execute the domain notebooks (in parallel processes) and collect their tables."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with ProcessPoolExecutor(max_workers=min(2, len(DOMAINS))) as pool:
+        futures = [(dom, pool.submit(execute_notebook, dom.name, params, out_dir)) for dom in DOMAINS]
+        executed = []
+        for dom, future in futures:
+            executed.append(future.result())
+            log.info("notebook %s executed", dom.notebook)
+    return [table for notebook in executed for table in read_tables(notebook)]
+
+
+def write_outputs(stage: Path, params: RunParameters, tables: list[Table],
+                  results: list[RuleResult], metadata: dict[str, str]) -> None:
+    """Everything but the manifest. Transmission files only when nothing blocks."""
+    period = params.period.label
+    if not blocking(results):
+        for table in tables:
+            if table.kind == "eurostat":
+                write_sdmx_csv(table, stage / "transmission" / "eurostat" / f"{table.name}.csv")
+    for table in tables:
+        if table.kind == "national":
+            write_text(national_csv_text(table), stage / "tables" / "national" /
+                       f"{table.name}.csv")
+    write_workbook(tables, stage / "tables" / f"{period}_tables.xlsx",
+                   title=f"Asylum statistics, Belgium, {period}", metadata=metadata)
+    write_json({"period": period, "as_of": metadata["as_of"],
+                "summary": summarise(results), "rules": [r.as_dict() for r in results]},
+               stage / "validation" / "validation.json")
+    write_text(validation_html(results, f"Validation of the run {metadata['run_id']}",
+                               metadata), stage / "validation" / "validation.html")
+
+
+def publish(stage: Path, params: RunParameters, run_id: str) -> Path:
+    """Move the complete run to ``<OUTPUT_DIR>/<PERIOD>/``, the previous one to the archive."""
+    out = params.output_dir
+    target = out / params.period.label
+    if target.exists():
+        previous_id = _manifest_run_id(target) or f"unknown-{run_id}"
+        archived = _unused(out / "archive" / params.period.label / previous_id)
+        archived.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(target, archived)
+        log.info("previous run of %s archived to %s", params.period.label, archived)
+    os.replace(stage, target)
+    return target
+
+
+def _manifest_run_id(folder: Path) -> str | None:
+    import json
+
+    try:
+        return str(json.loads((folder / "manifest.json").read_text())["run_id"])
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def fail(stage: Path, params: RunParameters, run_id: str) -> Path:
+    target = _unused(params.output_dir / "failed" / params.period.label / run_id)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(stage, target)
+    return target
+
+
+def run_production(params: RunParameters) -> RunOutcome:
+    """The whole run. Never raises for an expected failure: the outcome says what happened."""
+    started = datetime.now(UTC)
+    log.info("[1/5] checking the warehouse %s as of %s", redact_url(params.dwh_url),
+             format_as_of(params.as_of))
+    try:
+        warehouse = connect(params.dwh_url, params.schema)
+        snap = Snapshot(warehouse, params.as_of)
+        counts = row_counts(snap)
+    except WarehouseError as exc:
+        return RunOutcome(EXIT_WAREHOUSE, f"The warehouse cannot be used: {exc}. Nothing was "
+                          "written. Check DWH_URL and DWH_SCHEMA, or ask ICT whether the "
+                          "warehouse is up and follows the contract (dwh-contract.md).")
+    run_id = new_run_id(started)
+    recover_stale_staging(params.output_dir)
+    stage = params.output_dir / STAGING / params.period.label / run_id
+    stage.mkdir(parents=True)
+    metadata = {"run_id": run_id, "period": params.period.label, "kind": params.kind,
+                "as_of": format_as_of(params.as_of), "warehouse": warehouse.url,
+                "schema": params.schema, "code_version": str(code_version().get("commit"))}
+    try:
+        log.info("[2/5] executing the domain notebooks (run %s)", run_id)
+        tables = run_notebooks(params, stage / "notebooks")
+        log.info("[3/5] validating %d tables", len(tables))
+        results = validate_outputs(tables, spec_of)
+        log.info("[4/5] writing the outputs")
+        write_outputs(stage, params, tables, results, metadata)
+        manifest = {
+            "run_id": run_id, "period": params.period.label, "kind": params.kind,
+            "as_of": format_as_of(params.as_of),
+            "started_at": started.isoformat().replace("+00:00", "Z"),
+            "finished_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+            "code_version": code_version(), "lock_sha256": sha256_file(paths.lock_file()),
+            "warehouse": {"url": warehouse.url, "schema": params.schema, "row_counts": counts},
+            "parameters": params.as_dict(), "tables": [t.name for t in tables],
+            "outputs": file_inventory(stage), "validation": summarise(results)}
+        write_json(manifest, stage / "manifest.json")
+    except Exception as exc:  # a crash: keep the evidence whole
+        log.exception("the run crashed")
+        where = fail(stage, params, run_id)
+        return RunOutcome(EXIT_CRASHED, f"The run crashed: {type(exc).__name__}: {exc}. "
+                          f"Everything it made is kept in {where}; the executed notebooks "
+                          "there show the failing cell. The published run of "
+                          f"{params.period.label}, if any, is untouched.", where)
+    errors = blocking(results)
+    if errors:
+        where = fail(stage, params, run_id)
+        names = ", ".join(r.rule for r in errors[:5])
+        return RunOutcome(EXIT_BLOCKED, f"Validation found {len(errors)} error(s) ({names}"
+                          f"{', …' if len(errors) > 5 else ''}): the figures break an "
+                          "invariant that holds by construction, so no transmission file was "
+                          f"written. The run is kept in {where}; see validation/validation.html "
+                          "there.", where)
+    log.info("[5/5] publishing")
+    where = publish(stage, params, run_id)
+    return RunOutcome(EXIT_OK, f"Run {run_id} of {params.period.label} published in {where}.",
+                      where)
