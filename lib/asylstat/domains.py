@@ -3,13 +3,16 @@ periods a run makes them (outputs.md, "Starting a run")."""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import pandas as pd
 
+import asylstat.dataflows
 from asylstat.cube import CubeSpec, build_cube
-from asylstat.dataflows import applications
 from asylstat.params import RunParameters
 from asylstat.periods import Period
 from asylstat.tables import Table
@@ -18,7 +21,10 @@ from asylstat.warehouse.snapshot import Snapshot
 
 @dataclass(frozen=True)
 class Domain:
-    """A domain notebook and the tables it makes, by frequency."""
+    """A domain notebook and the tables it makes, by frequency.
+
+    ``national`` tables are made for every month of the run and for the run's own period;
+    ``national_monthly`` tables for the months only (the monthly Dublin tables)."""
 
     name: str
     notebook: str
@@ -26,19 +32,27 @@ class Domain:
     quarterly: tuple[CubeSpec, ...] = ()
     annual: tuple[CubeSpec, ...] = ()
     national: tuple[CubeSpec, ...] = ()
+    national_monthly: tuple[CubeSpec, ...] = ()
 
 
-DOMAINS: tuple[Domain, ...] = (
-    Domain("applications", "10_applications.ipynb", monthly=applications.EUROSTAT_MONTHLY,
-           national=applications.NATIONAL),
-)
+@cache
+def all_domains() -> tuple[Domain, ...]:
+    """Every ``DOMAIN`` declared by a module of :mod:`asylstat.dataflows`, in notebook order.
+    A new domain is a new module there; nothing else needs to change."""
+    found = []
+    for info in pkgutil.iter_modules(asylstat.dataflows.__path__):
+        module = importlib.import_module(f"asylstat.dataflows.{info.name}")
+        if isinstance(getattr(module, "DOMAIN", None), Domain):
+            found.append(module.DOMAIN)
+    return tuple(sorted(found, key=lambda d: d.notebook))
 
 
 def domain(name: str) -> Domain:
-    for candidate in DOMAINS:
+    for candidate in all_domains():
         if candidate.name == name:
             return candidate
-    raise KeyError(f"unknown domain {name!r}; known: {', '.join(d.name for d in DOMAINS)}")
+    known = ", ".join(d.name for d in all_domains())
+    raise KeyError(f"unknown domain {name!r}; known: {known}")
 
 
 def eurostat_periods(period: Period) -> dict[str, tuple[Period, ...]]:
@@ -69,6 +83,7 @@ def build_domain(dom: Domain, snap: Snapshot, params: RunParameters) -> list[Tab
         tables.append(concat_periods(
             [build_cube(spec, snap, group) for group in national_periods(params.period)],
             freq=params.period.freq))
+    tables += [build_cube(spec, snap, params.period.months()) for spec in dom.national_monthly]
     return tables
 
 
@@ -84,8 +99,9 @@ def concat_periods(parts: Sequence[Table], freq: str) -> Table:
 
 def spec_of(name: str) -> CubeSpec:
     """The declaration of a table, by name."""
-    for dom in DOMAINS:
-        for spec in (*dom.monthly, *dom.quarterly, *dom.annual, *dom.national):
+    for dom in all_domains():
+        for spec in (*dom.monthly, *dom.quarterly, *dom.annual, *dom.national,
+                     *dom.national_monthly):
             if spec.name == name:
                 return spec
     raise KeyError(name)

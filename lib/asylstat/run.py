@@ -20,7 +20,7 @@ from pathlib import Path
 from asylstat import paths
 from asylstat.checks import RuleResult, blocking, summarise
 from asylstat.checks.outputs import validate_outputs
-from asylstat.domains import DOMAINS, domain, spec_of
+from asylstat.domains import all_domains, domain, spec_of
 from asylstat.params import RunParameters, format_as_of, redact_url
 from asylstat.scraps import read_tables
 from asylstat.tables import Table
@@ -117,8 +117,10 @@ def execute_notebook(domain_name: str, params: RunParameters, out_dir: Path) -> 
 def run_notebooks(params: RunParameters, out_dir: Path) -> list[Table]:
     """Execute the domain notebooks (in parallel processes) and collect their tables."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    with ProcessPoolExecutor(max_workers=min(2, len(DOMAINS))) as pool:
-        futures = [(dom, pool.submit(execute_notebook, dom.name, params, out_dir)) for dom in DOMAINS]
+    domains = all_domains()
+    with ProcessPoolExecutor(max_workers=min(2, len(domains))) as pool:
+        futures = [(dom, pool.submit(execute_notebook, dom.name, params, out_dir))
+                   for dom in domains]
         executed = []
         for dom, future in futures:
             executed.append(future.result())

@@ -22,6 +22,7 @@ from asylstat.dataflows.dimensions import (
     UAM,
 )
 from asylstat.derive import EUROSTAT_AGES, MINOR_AGES, AgeBands, period_ends, period_of, with_person
+from asylstat.domains import Domain
 from asylstat.periods import Period
 from asylstat.warehouse.snapshot import Snapshot
 
@@ -159,5 +160,6 @@ NAT_SUBMISSION = CubeSpec(
     kind="national", freq="M", unit="APP", dimensions=(CITIZEN, LEGAL_TYPE, CHANNEL, UAM),
     records=lodged_applications)
 
-EUROSTAT_MONTHLY = (ASYAPPCTZM, ASYUMACTM, ASYACCM)
-NATIONAL = (NAT_REGISTRATION, NAT_SUBMISSION)
+DOMAIN = Domain("applications", "10_applications.ipynb",
+                monthly=(ASYAPPCTZM, ASYUMACTM, ASYACCM),
+                national=(NAT_REGISTRATION, NAT_SUBMISSION))
