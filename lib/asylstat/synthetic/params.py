@@ -50,7 +50,7 @@ INFO_OUT_PER_YEAR = 900
 INFO_IN_PER_YEAR = 700
 
 # --- cases and persons ---------------------------------------------------------------------
-P_FAMILY = 0.125  # a case has family members
+P_FAMILY = 0.145  # a case has family members
 FAMILY_EXTRA_MEAN = 1.65  # members of a family case = 1 + Poisson(this)
 P_SPOUSE = 0.45  # the first member of a family is a spouse
 P_UAM = 0.09  # single cases that are unaccompanied minors
@@ -79,6 +79,19 @@ CITIZENSHIP_ERAS: dict[tuple[int, int], dict[str, float]] = {
         "XXA": 1.0, "XXX": 0.3,
     },
 }
+#: further citizenships present in every era (percent), before the long tail
+SECONDARY_CITIZENSHIPS: dict[str, float] = {
+    "IRN": 1.5, "PAK": 1.2, "NGA": 1.0, "SEN": 0.8, "ALB": 0.8, "RUS": 0.8, "UKR": 0.6,
+    "DZA": 0.8, "SDN": 1.0, "YEM": 0.8, "LBY": 0.4, "EGY": 0.6, "BGD": 0.5, "TUN": 0.5,
+    "CIV": 0.8, "MRT": 0.5, "ETH": 0.6, "NER": 0.3, "MLI": 0.5, "ARM": 0.6, "AZE": 0.3,
+    "PER": 0.4, "LBN": 0.5, "JOR": 0.2, "KWT": 0.2, "IND": 0.3, "CHN": 0.2, "MKD": 0.3,
+    "SRB": 0.3, "BIH": 0.2, "MDA": 0.3, "BLR": 0.2, "UZB": 0.2, "TJK": 0.2, "NPL": 0.1,
+    "LKA": 0.2, "CMR": 0.3, "RWA": 0.4, "UGA": 0.2, "GMB": 0.3, "SLE": 0.2, "LBR": 0.1,
+    "TGO": 0.2, "BEN": 0.1, "BFA": 0.2, "TCD": 0.1, "CAF": 0.1, "COG": 0.4, "AGO": 0.3,
+    "ZWE": 0.1, "HTI": 0.1, "CUB": 0.1, "NIC": 0.1, "HND": 0.1, "BRA": 0.2, "ECU": 0.1,
+}
+TAIL_SHARE = 3.0  # percent spread over every other ISO code
+
 #: recognition propensity by citizenship (default 1)
 PROTECTION_FACTOR: dict[str, float] = {
     "SYR": 2.0, "ERI": 2.0, "PSE": 1.9, "YEM": 1.8, "SOM": 1.4, "AFG": 1.2, "SDN": 1.6,
