@@ -1,0 +1,71 @@
+"""The withdrawals notebook's narrative and chart. Every figure comes from a table."""
+
+from __future__ import annotations
+
+from matplotlib.figure import Figure
+
+from asylstat.tables import Table
+
+_SOURCE = "Source: Immigration Office, eMigration data warehouse"
+_TYPES = (("EXPL", "explicit"), ("IMPL", "implicit"), ("UNK", "unknown kind"))
+
+
+def _values(table: Table, **fixed: str) -> dict[str, int]:
+    """OBS_VALUE by TIME_PERIOD for the cell fixed by ``fixed`` (other dims at their totals)."""
+    frame = table.data
+    for dim in table.dimensions:
+        frame = frame[frame[dim] == fixed.get(dim, "T" if dim == "sex" else "TOTAL")]
+    return {p: int(v) for p, v in zip(frame["TIME_PERIOD"], frame["OBS_VALUE"], strict=True)}
+
+
+def narrative_for(tables: list[Table]) -> str:
+    by_name = {t.name: t for t in tables}
+    table = by_name.get("MIGR_ASYWITHM")
+    lines = []
+    if table is None:
+        lines.append("- MIGR_ASYWITHM is monthly: this run's period has none.")
+    else:
+        total = _values(table)
+        if not total:
+            lines.append("- No application was withdrawn in the period.")
+        by_type = {code: _values(table, withdr=code) for code, _ in _TYPES}
+        for period in sorted(total):
+            parts = ", ".join(f"{by_type[code].get(period, 0):,} {label}"
+                              for code, label in _TYPES)
+            lines.append(f"- **{period}**: {total[period]:,} persons withdrew an application "
+                         f"({parts}).")
+    waived = by_name.get("NAT_WAIVED")
+    if waived is not None:
+        totals = _values(waived)
+        if totals:
+            last = max(totals, key=lambda p: (len(p), p))
+            early = (_values(waived, stage="NOT_LODGED").get(last, 0)
+                     + _values(waived, stage="AWAIT_FIRST").get(last, 0))
+            lines.append(f"- Waived in {last}: {totals[last]:,} applications, {early:,} of "
+                         "them before any first-instance decision.")
+    return "\n".join(lines)
+
+
+def chart_for(tables: list[Table]) -> Figure | None:
+    table = {t.name: t for t in tables}.get("MIGR_ASYWITHM")
+    return withdrawals_chart(table) if table is not None else None
+
+
+def withdrawals_chart(table: Table) -> Figure:
+    """Persons who withdrew per month, stacked by type of withdrawal."""
+    months = sorted(_values(table))
+    fig = Figure(figsize=(7, 3.5))
+    ax = fig.subplots()
+    bottom = [0] * len(months)
+    for code, label in _TYPES:
+        values = _values(table, withdr=code)
+        heights = [values.get(m, 0) for m in months]
+        ax.bar(months, heights, bottom=bottom, label=label)
+        bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
+    ax.set_title("Persons whose application was withdrawn (MIGR_ASYWITHM)")
+    ax.set_xlabel("month")
+    ax.set_ylabel("persons")
+    ax.legend(frameon=False)
+    ax.text(0, -0.25, _SOURCE, fontsize=7, transform=ax.transAxes)
+    fig.tight_layout()
+    return fig
