@@ -101,7 +101,6 @@ def _application_context(world: World) -> dict[str, np.ndarray]:
     single = ((n_of_person == 1) & (a["principal_application_id"] == NA_ID) & ~has_members
               & ~in_dublin & (a["channel"] == 0) & ~a["unaccompanied_minor"]
               & (a["legal_type"] == 0))
-    pos = {int(k): i for i, k in enumerate(a["application_id"])}
     close = np.where(a["dublin_closed_date"] != NA_DATE, a["dublin_closed_date"],
                      np.iinfo(np.int32).max).astype(np.int64)
     d = world.tables["decision"]
@@ -109,8 +108,7 @@ def _application_context(world: World) -> dict[str, np.ndarray]:
     np.minimum.at(close, d["_app_pos"][fin], d["final_date"][fin])
     w = world.tables["withdrawal"]
     live = w["_tdel"] == NO_TIME
-    wpos = np.array([pos[int(k)] for k in w["application_id"][live]], dtype=np.int64)
-    np.minimum.at(close, wpos, w["withdrawal_date"][live])
+    np.minimum.at(close, w["_app_pos"][live], w["withdrawal_date"][live])
     appealed = np.isin(d["decision_id"], world.tables["appeal"]["decision_id"])
     return {"single": single, "close": close, "n": np.array(n), "appealed": appealed}
 

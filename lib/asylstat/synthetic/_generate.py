@@ -508,7 +508,7 @@ def _withdrawals(
     world.tables["withdrawal"] = {
         "withdrawal_id": P.ID_BASE["withdrawal"] + 1 + ranks(date[pos], pos),
         "application_id": app_id[pos], "withdrawal_date": date[pos],
-        "kind": life["wk"][app_case][pos], "_t0": t0, "_tdel": t_del,
+        "kind": life["wk"][app_case][pos], "_t0": t0, "_tdel": t_del, "_app_pos": pos,
     }
 
 

@@ -104,7 +104,7 @@ P_SUBSIDIARY = 0.045
 P_HUMANITARIAN = 0.012
 P_APPEAL = 0.5
 P_ANNULLED = 0.08
-P_WITHDRAW = 0.13
+P_WITHDRAW = 0.2
 P_IMPLICIT = 0.65
 
 # --- Dublin --------------------------------------------------------------------------------
@@ -132,14 +132,14 @@ TB_BASES = ("ART18_1_B", "ART18_1_C", "ART18_1_D", "ART20_5")
 LEGAL_BASES = (*TC_BASES, *TB_BASES, "ART34")
 TC_BASIS_WEIGHTS = (0.03, 0.04, 0.05, 0.03, 0.25, 0.45, 0.02, 0.02, 0.04, 0.07)
 TB_BASIS_WEIGHTS = (0.60, 0.07, 0.25, 0.08)
-P_DUBLIN = 0.5  # single adult territory initial cases with outgoing requests
+P_DUBLIN = 0.65  # single adult territory initial cases with outgoing requests
 P_TAKE_BACK = 0.67
 EXTRA_STATES_MEAN = 0.45
 REPLY_OUT = {"ACCEPTED": 0.55, "IMPLICIT_ACCEPTANCE": 0.13, "REJECTED": 0.32}
 REPLY_IN = {"ACCEPTED": 0.62, "IMPLICIT_ACCEPTANCE": 0.04, "REJECTED": 0.34}
 P_REEXAM = 0.2
 P_DUBLIN_CLOSED = 0.8
-P_TRANSFER_OUT = 0.12
+P_TRANSFER_OUT = 0.2
 P_TRANSFER_IN = 0.35
 P_UNILATERAL = 0.35
 
