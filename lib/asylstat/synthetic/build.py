@@ -50,7 +50,6 @@ def build_warehouse(
         con = duckdb.connect(str(tmp))
         try:
             con.execute("SET enable_progress_bar = false")
-            con.execute("SET memory_limit = '1GB'")
             con.execute(schema_ddl(schema))
             for table in TABLE_COLUMNS:
                 counts[table] = write_table(con, world, table, schema)
