@@ -1,0 +1,35 @@
+"""The rule classes of warehouse data quality (:mod:`asylstat.checks.quality` declares one
+instance per table and column and runs them)."""
+
+from asylstat.checks.quality_rules.base import MAX_EXAMPLES, Context, Finding, Rule
+from asylstat.checks.quality_rules.codes import (
+    LEGAL_BASES_BY_TYPE,
+    InvalidCode,
+    LegalBasisMismatch,
+    PartnerIsBelgium,
+    PartnerNotDublinState,
+    is_country_code,
+)
+from asylstat.checks.quality_rules.dates import (
+    AgeAbove,
+    BirthDateInFuture,
+    DateAfterAsOf,
+    DateBefore,
+    MissingValue,
+    UnaccompaniedMinorAdult,
+)
+from asylstat.checks.quality_rules.lifecycle import (
+    OverlappingOpenApplications,
+    ReplyIncomplete,
+    RequestUnansweredOverdue,
+    SubsequentWithoutFinalDecision,
+)
+from asylstat.checks.quality_rules.references import DuplicateKey, OrphanReference
+
+__all__ = [
+    "LEGAL_BASES_BY_TYPE", "MAX_EXAMPLES", "AgeAbove", "BirthDateInFuture", "Context",
+    "DateAfterAsOf", "DateBefore", "DuplicateKey", "Finding", "InvalidCode", "LegalBasisMismatch",
+    "MissingValue", "OrphanReference", "OverlappingOpenApplications", "PartnerIsBelgium",
+    "PartnerNotDublinState", "ReplyIncomplete", "RequestUnansweredOverdue", "Rule",
+    "SubsequentWithoutFinalDecision", "UnaccompaniedMinorAdult", "is_country_code",
+]
