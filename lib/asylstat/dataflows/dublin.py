@@ -398,15 +398,21 @@ DOMAIN = Domain("dublin", "50_dublin.ipynb", annual=ANNUAL, national_monthly=NAT
 
 
 # ---------------------------------------------------------------- records counted under UNK
+def _is_belgium(raw: str | None) -> str:
+    """``BEL`` when the normalised code is Belgium's, else ``OTHER``."""
+    return "BEL" if normalise(raw) == "BEL" else "OTHER"
+
+
 def unk_counts(snap: Snapshot) -> pd.DataFrame:
     """How many as-of records are counted under ``UNK`` (or not counted) because of a code or
     a date the warehouse should not hold: one row per ``(table, what, records)`` (aggregates
     only). The data-quality findings themselves are the job of the warehouse checks."""
+    raw = snap.table("dublin_request")
+    raw = raw.select(_id=raw.request_id, _reply=raw.reply,
+                     _belgium=snap.recode(raw, "dublin_request", "partner_country", _is_belgium))
     req = dublin_requests(snap)
-    raw = snap.table("dublin_request").select(_id="request_id", _partner="partner_country",
-                                              _reply="reply")
     req = req.join(raw, req.request_id == raw._id)
-    belgium = req._partner.strip().upper() == "BEL"
+    belgium = req._belgium == "BEL"
 
     def count(condition: ibis.BooleanValue) -> ibis.IntegerValue:
         return ibis.ifelse(condition, 1, 0).sum().cast("int64")
@@ -414,7 +420,7 @@ def unk_counts(snap: Snapshot) -> pd.DataFrame:
     request_checks = {
         "partner is Belgium itself (partner UNK)": belgium,
         "partner missing, invalid or not a Dublin state (partner UNK)":
-            (req.partner == UNK) & ~belgium.fill_null(False),
+            (req.partner == UNK) & ~belgium,
         "legal basis invalid (leg_prov UNK)": req.leg_prov == UNK,
         "request type invalid (in no Dublin table)": req.req_type == UNK,
         "direction invalid (in no Dublin table)": req.direction == UNK,
