@@ -13,7 +13,7 @@ from ibis import _
 
 from asylstat.codes import UNK, eurostat_citizen, eurostat_sex
 from asylstat.periods import Period
-from asylstat.warehouse.snapshot import Snapshot
+from asylstat.warehouse.snapshot import Snapshot, shared
 
 
 def age_years(on: ibis.DateValue, birth: ibis.DateValue) -> ibis.IntegerValue:
@@ -51,6 +51,7 @@ MINOR_AGES = AgeBands((("Y_LT14", 0, 13), ("Y14-17", 14, 17)))
 UNAA_AGES = AgeBands((("Y_LT14", 0, 13), ("Y14-15", 14, 15), ("Y16-17", 16, 17)))
 
 
+@shared
 def persons(snap: Snapshot) -> ibis.Table:
     """One row per person of the as-of view: ``person_id, citizen, sex, birth_date`` with the
     Eurostat codes."""

@@ -5,11 +5,12 @@ from __future__ import annotations
 import ibis
 
 from asylstat.codes import contract_code
-from asylstat.warehouse.snapshot import Snapshot
+from asylstat.warehouse.snapshot import Snapshot, shared
 
 RESETTLEMENT = "RESETTLEMENT"
 
 
+@shared
 def applications(snap: Snapshot) -> ibis.Table:
     """The as-of applications with their codes normalised (statistics.md, "Codes"):
     ``legal_type``, ``channel`` and ``procedure`` hold a contract code or ``UNK``."""

@@ -9,7 +9,10 @@ missing. Everything here is an Ibis expression: it runs inside the engine.
 
 from __future__ import annotations
 
+import functools
 import logging
+import uuid
+from collections.abc import Callable
 from datetime import datetime
 
 import ibis
@@ -40,13 +43,27 @@ def resolve_versions(visible: ibis.Table, key: str) -> ibis.Table:
     return counted.filter(counted._n == 1).drop("_latest", "_n")
 
 
+def shared(builder: Callable[[Snapshot], ibis.Table]) -> Callable[[Snapshot], ibis.Table]:
+    """Decorator for a derivation used by many tables (``persons(snap)``,
+    ``applications(snap)``): computed once per snapshot and materialised in the engine, so
+    that every statistic built on it reads a small table instead of recompiling it."""
+
+    @functools.wraps(builder)
+    def wrapper(snap: Snapshot) -> ibis.Table:
+        return snap.derived(f"{builder.__module__}.{builder.__qualname__}", builder)
+
+    return wrapper
+
+
 class Snapshot:
     """The warehouse as of ``as_of``: resolved tables and code mappings, built lazily."""
 
-    def __init__(self, warehouse: Warehouse, as_of: datetime) -> None:
+    def __init__(self, warehouse: Warehouse, as_of: datetime, *, materialise: bool = True) -> None:
         self.warehouse = warehouse
         self.as_of = as_of
+        self.materialise = materialise
         self._tables: dict[str, ibis.Table] = {}
+        self._derived: dict[str, ibis.Table] = {}
         self._codes: dict[tuple[str, str], dict[str | None, str]] = {}
 
     def visible(self, name: str) -> ibis.Table:
@@ -59,8 +76,30 @@ class Snapshot:
             if name not in contract_tables():
                 raise KeyError(f"{name} is not a contract table")
             resolved = resolve_versions(self.visible(name), key_column(name))
-            self._tables[name] = resolved.drop(*_VERSION_COLUMNS)
+            self._tables[name] = self._materialised(name, resolved.drop(*_VERSION_COLUMNS))
         return self._tables[name]
+
+    def derived(self, key: str, builder: Callable[[Snapshot], ibis.Table]) -> ibis.Table:
+        """``builder(self)``, built once and materialised (see :func:`shared`)."""
+        if key not in self._derived:
+            self._derived[key] = self._materialised(key.rsplit(".", 1)[-1], builder(self))
+        return self._derived[key]
+
+    def _materialised(self, name: str, view: ibis.Table) -> ibis.Table:
+        """The as-of view computed once into a session-local temporary table of the engine
+        (never a warehouse table), so that every statistic reads a small resolved table
+        instead of resolving versions again. Falls back to the lazy view when the engine or
+        the account does not allow temporary tables."""
+        if not self.materialise:
+            return view
+        temp_name = f"asylstat_{name}_{uuid.uuid4().hex[:8]}".lower()
+        try:
+            return self.warehouse.con.create_table(temp_name, view, temp=True)
+        except Exception as exc:  # engines differ in what they refuse; the view still works
+            log.warning("cannot materialise the as-of view of %s (%s: %s); reading it lazily",
+                        name, type(exc).__name__, exc)
+            self.materialise = False
+            return view
 
     def distinct_raw(self, name: str, column: str) -> list[str | None]:
         """The distinct raw values of a code column in the as-of view (a small list)."""
