@@ -9,10 +9,12 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha25
 
 PERIOD ?=
 DWH_URL ?=
-DWH_SCHEMA ?= dwh
+DWH_SCHEMA ?=
 AS_OF ?=
-OUTPUT_DIR ?= outputs
-RUN_OPTS = --period "$(PERIOD)" --schema "$(DWH_SCHEMA)" --output-dir "$(OUTPUT_DIR)" \
+OUTPUT_DIR ?=
+# defaults for unset options live in parameters/defaults.toml (read by the asylstat command)
+RUN_OPTS = --period "$(PERIOD)" $(if $(DWH_SCHEMA),--schema "$(DWH_SCHEMA)") \
+           $(if $(OUTPUT_DIR),--output-dir "$(OUTPUT_DIR)") \
            $(if $(DWH_URL),--dwh-url "$(DWH_URL)") $(if $(AS_OF),--as-of "$(AS_OF)")
 
 .PHONY: help setup monthly quarterly annual verify demo-dwh lab test lint clean-venv
@@ -26,6 +28,7 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (asylstat)" >/dev/null
 	rm -f $(VENV)/.installed-* && touch $@
 
 setup: $(STAMP) ## create .venv from the lock file (done by every target that needs it)

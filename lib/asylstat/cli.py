@@ -19,6 +19,7 @@ log = logging.getLogger("asylstat")
 
 
 def _parser() -> argparse.ArgumentParser:
+    defaults = paths.defaults()
     parser = argparse.ArgumentParser(
         prog="asylstat", description="Produce Belgium's asylum and Dublin statistics.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -29,14 +30,16 @@ def _parser() -> argparse.ArgumentParser:
                      help="YYYY-MM (monthly), YYYY-Qn (quarterly) or YYYY (annual)")
     run.add_argument("--dwh-url", default="",
                      help="warehouse URL (default: the embedded demonstration warehouse)")
-    run.add_argument("--schema", default="dwh", help="warehouse schema (default dwh)")
+    run.add_argument("--schema", default=defaults["run"]["schema"],
+                     help="warehouse schema (default: parameters/defaults.toml)")
     run.add_argument("--as-of", default="",
                      help="the warehouse instant, YYYY-MM-DD or ISO time (default: now, UTC)")
-    run.add_argument("--output-dir", default="outputs", help="where runs are published")
+    run.add_argument("--output-dir", default=defaults["run"]["output_dir"],
+                     help="where runs are published (default: parameters/defaults.toml)")
     demo = sub.add_parser("demo-dwh", help="(re)build the demonstration warehouse")
     demo.add_argument("--out", default=str(paths.demo_warehouse()))
-    demo.add_argument("--scale", type=float, default=1.0)
-    demo.add_argument("--seed", type=int, default=8622007)
+    demo.add_argument("--scale", type=float, default=defaults["demo"]["scale"])
+    demo.add_argument("--seed", type=int, default=defaults["demo"]["seed"])
     return parser
 
 
@@ -47,7 +50,8 @@ def ensure_demo_warehouse(path: Path) -> None:
 
         log.info("building the demonstration warehouse %s (first use; about a minute)", path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        build_warehouse(path)
+        demo = paths.defaults()["demo"]
+        build_warehouse(path, scale=demo["scale"], seed=demo["seed"])
 
 
 def main(argv: Sequence[str] | None = None) -> int:

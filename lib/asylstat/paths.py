@@ -24,3 +24,11 @@ def demo_warehouse() -> Path:
 
 def lock_file() -> Path:
     return project_root() / "requirements.lock"
+
+
+def defaults() -> dict:
+    """``parameters/defaults.toml``: the run's default parameters."""
+    import tomllib
+
+    with (project_root() / "parameters" / "defaults.toml").open("rb") as handle:
+        return tomllib.load(handle)
