@@ -20,6 +20,8 @@ from pathlib import Path
 from asylstat import paths
 from asylstat.checks import RuleResult, blocking, summarise
 from asylstat.checks.outputs import validate_outputs
+from asylstat.checks.quality import DataQualityReport, check_warehouse
+from asylstat.checks.warnings import WarningReport, output_warnings
 from asylstat.domains import all_domains, domain, spec_of
 from asylstat.params import RunParameters, format_as_of, redact_url
 from asylstat.scraps import read_tables
@@ -129,8 +131,11 @@ def run_notebooks(params: RunParameters, out_dir: Path) -> list[Table]:
 
 
 def write_outputs(stage: Path, params: RunParameters, tables: list[Table],
-                  results: list[RuleResult], metadata: dict[str, str]) -> None:
-    """Everything but the manifest. Transmission files only when nothing blocks."""
+                  results: list[RuleResult], metadata: dict[str, str], *,
+                  quality: DataQualityReport | None = None,
+                  warnings: WarningReport | None = None) -> None:
+    """Everything but the manifest. Transmission files only when nothing blocks. The
+    data-quality record keys go to ``internal/`` only."""
     period = params.period.label
     if not blocking(results):
         for table in tables:
@@ -142,11 +147,19 @@ def write_outputs(stage: Path, params: RunParameters, tables: list[Table],
                        f"{table.name}.csv")
     write_workbook(tables, stage / "tables" / f"{period}_tables.xlsx",
                    title=f"Asylum statistics, Belgium, {period}", metadata=metadata)
+    quality_public = quality.public() if quality is not None else None
+    comparisons = warnings.public()["comparisons"] if warnings is not None else None
     write_json({"period": period, "as_of": metadata["as_of"],
-                "summary": summarise(results), "rules": [r.as_dict() for r in results]},
+                "summary": summarise(results), "rules": [r.as_dict() for r in results],
+                **({"data_quality": quality_public} if quality_public is not None else {}),
+                **({"plausibility": comparisons} if comparisons is not None else {})},
                stage / "validation" / "validation.json")
     write_text(validation_html(results, f"Validation of the run {metadata['run_id']}",
-                               metadata), stage / "validation" / "validation.html")
+                               metadata, data_quality=quality_public,
+                               comparisons=comparisons),
+               stage / "validation" / "validation.html")
+    if quality is not None:
+        write_json(quality.internal(), stage / "internal" / "data_quality.json")
 
 
 def publish(stage: Path, params: RunParameters, run_id: str) -> Path:
@@ -204,8 +217,14 @@ def run_production(params: RunParameters) -> RunOutcome:
         tables = run_notebooks(params, stage / "notebooks")
         log.info("[3/5] validating %d tables", len(tables))
         results = validate_outputs(tables, spec_of)
+        warnings = output_warnings(tables, snap, spec_of)
+        log.info("[3/5] checking the warehouse's data quality as of %s",
+                 format_as_of(params.as_of))
+        quality = check_warehouse(snap, params.period.months())
+        results = [*results, *warnings.results, *quality.results]
         log.info("[4/5] writing the outputs")
-        write_outputs(stage, params, tables, results, metadata)
+        write_outputs(stage, params, tables, results, metadata, quality=quality,
+                      warnings=warnings)
         manifest = {
             "run_id": run_id, "period": params.period.label, "kind": params.kind,
             "as_of": format_as_of(params.as_of),
@@ -226,13 +245,26 @@ def run_production(params: RunParameters) -> RunOutcome:
     errors = blocking(results)
     if errors:
         where = fail(stage, params, run_id)
-        names = ", ".join(r.rule for r in errors[:5])
-        return RunOutcome(EXIT_BLOCKED, f"Validation found {len(errors)} error(s) ({names}"
-                          f"{', …' if len(errors) > 5 else ''}): the figures break an "
-                          "invariant that holds by construction, so no transmission file was "
-                          f"written. The run is kept in {where}; see validation/validation.html "
-                          "there.", where)
+        return RunOutcome(EXIT_BLOCKED, blocked_message(errors, where), where)
     log.info("[5/5] publishing")
     where = publish(stage, params, run_id)
-    return RunOutcome(EXIT_OK, f"Run {run_id} of {params.period.label} published in {where}.",
-                      where)
+    flagged = [r for r in results if r.severity == "warning" and r.status == "fail"]
+    return RunOutcome(EXIT_OK, f"Run {run_id} of {params.period.label} published in {where}"
+                      + (f"; {len(flagged)} warning(s) and data-quality finding(s) to read in "
+                         "validation/validation.html there (record keys for ICT in "
+                         "internal/data_quality.json)." if flagged else "."), where)
+
+
+def blocked_message(errors: list[RuleResult], where: Path) -> str:
+    """The one paragraph of a blocked run: which rule failed, on which table, what it says,
+    and where the details are."""
+    first = errors[0]
+    names = ", ".join(r.rule for r in errors[:5]) + (", …" if len(errors) > 5 else "")
+    on = f" on table {first.table}" if first.table else ""
+    cells = f" (first cell: {first.examples[0]})" if first.examples else ""
+    return (f"Validation found {len(errors)} error(s) ({names}): the figures break an "
+            "invariant that holds by construction, so no transmission file was written. "
+            f"First: rule {first.rule}{on}: {first.message}{cells}. The run is kept in "
+            f"{where}; every failed rule with its cells is in validation/validation.html "
+            "(and validation.json) there, and the executed notebooks show how each table was "
+            "made.")

@@ -197,7 +197,7 @@ def completeness_by_month(snap: Snapshot, months: Sequence[Period]) -> list[Comp
     app = app.filter(app.lodged_date.notnull())
     app = app.mutate(period=period_of(app.lodged_date, months))
     lodged = app.filter(app.period.notnull()).select("period", "person_id").distinct()
-    person = snap.table("person").select(_pid="person_id", *COMPLETENESS_COLUMNS)
+    person = snap.table("person").select(*COMPLETENESS_COLUMNS, _pid="person_id")
     j = lodged.left_join(person, lodged.person_id == person._pid)
 
     def n(condition: ibis.BooleanValue) -> ibis.IntegerValue:
