@@ -1,4 +1,5 @@
-"""The command line: ``asylstat run``, ``asylstat demo-dwh`` (``make`` wraps these).
+"""The command line: ``asylstat run``, ``asylstat verify``, ``asylstat reconcile``,
+``asylstat demo-dwh`` (``make`` wraps these).
 
 An unknown option is an error (exit 2), as is a malformed parameter, before anything runs.
 """
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from asylstat import paths
-from asylstat.params import ParameterError, RunParameters
+from asylstat.params import ParameterError, RunParameters, check_url
 from asylstat.run import EXIT_PARAMETERS, run_production
 
 log = logging.getLogger("asylstat")
@@ -36,6 +37,29 @@ def _parser() -> argparse.ArgumentParser:
                      help="the warehouse instant, YYYY-MM-DD or ISO time (default: now, UTC)")
     run.add_argument("--output-dir", default=defaults["run"]["output_dir"],
                      help="where runs are published (default: parameters/defaults.toml)")
+    verify = sub.add_parser(
+        "verify", help="re-do the published run of a period and compare it",
+        description="Re-run the published run of PERIOD with its recorded parameters, as_of, "
+        "code version and lock into a scratch folder, and compare every transmission file and "
+        "national CSV byte for byte and the workbook cell by cell. Exit 0 identical, 1 "
+        "different, 2 bad parameters or nothing published, 3 warehouse unusable, 4 crash.")
+    verify.add_argument("--period", required=True, help="YYYY-MM, YYYY-Qn or YYYY")
+    verify.add_argument("--output-dir", default=defaults["run"]["output_dir"],
+                        help="where runs are published (default: parameters/defaults.toml)")
+    verify.add_argument("--scratch", default="",
+                        help="an empty folder for the re-run (default: a new temporary folder)")
+    verify.add_argument("--dwh-url", default="",
+                        help="read this warehouse instead of the recorded one (credentials "
+                        "always come from the environment)")
+    reconcile = sub.add_parser(
+        "reconcile", help="compare a run's transmission files with a reference series",
+        description="Compare SDMX-CSV files produced elsewhere (legacy outputs, what was "
+        "transmitted) with a run's transmission files, cell by cell. Exit 0 identical, 1 "
+        "different, 2 bad parameters.")
+    reconcile.add_argument("--reference", required=True, help="folder of SDMX-CSV files")
+    reconcile.add_argument("--run", required=True,
+                           help="a run folder (e.g. outputs/2024-Q3) or a folder of SDMX-CSV")
+    reconcile.add_argument("--json", default="", help="also write the full report here (JSON)")
     demo = sub.add_parser("demo-dwh", help="(re)build the demonstration warehouse")
     demo.add_argument("--out", default=str(paths.demo_warehouse()))
     demo.add_argument("--scale", type=float, default=defaults["demo"]["scale"])
@@ -54,10 +78,46 @@ def ensure_demo_warehouse(path: Path) -> None:
         build_warehouse(path, scale=demo["scale"], seed=demo["seed"])
 
 
+def verify_command(args: argparse.Namespace) -> int:
+    """``asylstat verify``: the verdict and every difference on stdout (stderr when not 0)."""
+    from asylstat.audit.verify import report_text, verify_period
+
+    if args.dwh_url:
+        try:
+            check_url(args.dwh_url)
+        except ParameterError as exc:
+            sys.stderr.write(f"asylstat: bad parameter: {exc}. Nothing was run.\n")
+            return EXIT_PARAMETERS
+    report = verify_period(args.period, args.output_dir, scratch=Path(args.scratch)
+                           if args.scratch else None, dwh_url=args.dwh_url or None)
+    (sys.stdout if report.exit_code == 0 else sys.stderr).write(report_text(report))
+    return report.exit_code
+
+
+def reconcile_command(args: argparse.Namespace) -> int:
+    """``asylstat reconcile``: the readable report on stdout, the JSON where asked."""
+    from asylstat.audit.reconcile import ReconcileError, reconcile, reconcile_text
+    from asylstat.write.files import write_json
+
+    try:
+        doc = reconcile(Path(args.reference), Path(args.run))
+    except ReconcileError as exc:
+        sys.stderr.write(f"asylstat: bad parameter: {exc}.\n")
+        return EXIT_PARAMETERS
+    if args.json:
+        write_json(doc, Path(args.json))
+    sys.stdout.write(reconcile_text(doc))
+    return 0 if doc["identical"] else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s",
                         datefmt="%H:%M:%S", stream=sys.stderr)
     args = _parser().parse_args(argv)
+    if args.command == "verify":
+        return verify_command(args)
+    if args.command == "reconcile":
+        return reconcile_command(args)
     if args.command == "demo-dwh":
         from asylstat.synthetic import build_warehouse
 

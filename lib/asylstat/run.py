@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import platform
 import secrets
 import subprocess
 from concurrent.futures import ProcessPoolExecutor
@@ -18,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from asylstat import paths
+from asylstat.audit.revisions import write_revisions
 from asylstat.checks import RuleResult, blocking, summarise
 from asylstat.checks.outputs import validate_outputs
 from asylstat.checks.quality import DataQualityReport, check_warehouse
@@ -225,6 +227,9 @@ def run_production(params: RunParameters) -> RunOutcome:
         log.info("[4/5] writing the outputs")
         write_outputs(stage, params, tables, results, metadata, quality=quality,
                       warnings=warnings)
+        revisions = write_revisions(stage, tables, params.output_dir / params.period.label,
+                                    period=params.period.label, run_id=run_id,
+                                    as_of=format_as_of(params.as_of))
         manifest = {
             "run_id": run_id, "period": params.period.label, "kind": params.kind,
             "as_of": format_as_of(params.as_of),
@@ -233,7 +238,11 @@ def run_production(params: RunParameters) -> RunOutcome:
             "code_version": code_version(), "lock_sha256": sha256_file(paths.lock_file()),
             "warehouse": {"url": warehouse.url, "schema": params.schema, "row_counts": counts},
             "parameters": params.as_dict(), "tables": [t.name for t in tables],
-            "outputs": file_inventory(stage), "validation": summarise(results)}
+            "outputs": file_inventory(stage), "validation": summarise(results),
+            "previous_run_id": (revisions["previous"] or {}).get("run_id"),
+            "revisions": revisions["summary"],
+            "environment": {"python": platform.python_version(), "lock_file":
+                            paths.lock_file().name}}
         write_json(manifest, stage / "manifest.json")
     except Exception as exc:  # a crash: keep the evidence whole
         log.exception("the run crashed")
