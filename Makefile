@@ -42,6 +42,9 @@ quarterly: $(STAMP) ## production run for a quarter: make quarterly PERIOD=2024-
 annual: $(STAMP) ## production run for a year: make annual PERIOD=2024
 	$(BIN)/asylstat run annual $(RUN_OPTS)
 
+verify: $(STAMP) ## re-do the published run and compare: make verify PERIOD=2024-Q3
+	$(BIN)/asylstat verify --period "$(PERIOD)" --output-dir "$(OUTPUT_DIR)"
+
 demo-dwh: $(STAMP) ## rebuild the demonstration warehouse data/demo.duckdb
 	$(BIN)/asylstat demo-dwh
 
