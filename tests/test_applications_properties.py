@@ -13,7 +13,6 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
-from conftest import AS_OF, write_warehouse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +21,7 @@ from asylstat.dataflows.applications import ASYACCM, ASYAPPCTZM, ASYUMACTM
 from asylstat.periods import Period
 from asylstat.warehouse.connect import connect
 from asylstat.warehouse.snapshot import Snapshot
+from conftest import AS_OF, write_warehouse
 
 MONTHS = Period("Q", 2024, 3).months()
 # the raw codes the generator draws from, with their expected Eurostat codes (by hand)
@@ -134,8 +134,8 @@ def test_applicant_tables_agree_with_the_oracle_and_keep_their_invariants(people
         for cit in {k[0] for k in got}:
             for sex in ("F", "M", "UNK", "T"):
                 for applicant in ("FRST", "SSEQ", "TOTAL"):
-                    def g(age, c=cit, s=sex, a=applicant):
-                        return got.get((c, s, age, a, m), 0)
+                    def g(age, c=cit, s=sex, a=applicant, month=m):
+                        return got.get((c, s, age, a, month), 0)
                     # 4. Y_LT18 = Y_LT14 + Y14-17
                     assert g("Y_LT18") == g("Y_LT14") + g("Y14-17")
                 # 5. FRST + SSEQ <= TOTAL

@@ -100,6 +100,9 @@ class CubeSpec:
     #: persons whose *reference* application is an unaccompanied minor's)
     where_reference: Callable[[ibis.Table], ibis.BooleanValue] | None = None
 
+    def build(self, snap: Snapshot, periods: Sequence[Period]) -> Table:
+        return build_cube(self, snap, periods)
+
     @property
     def strata(self) -> tuple[str, ...]:
         return tuple(d.name for d in self.dimensions if d.total is None)

@@ -12,7 +12,8 @@ from functools import cache
 import pandas as pd
 
 import asylstat.dataflows
-from asylstat.cube import CubeSpec, build_cube
+from asylstat.cube import CubeSpec
+from asylstat.measures import DurationSpec
 from asylstat.params import RunParameters
 from asylstat.periods import Period
 from asylstat.tables import Table
@@ -31,7 +32,7 @@ class Domain:
     monthly: tuple[CubeSpec, ...] = ()
     quarterly: tuple[CubeSpec, ...] = ()
     annual: tuple[CubeSpec, ...] = ()
-    national: tuple[CubeSpec, ...] = ()
+    national: tuple[CubeSpec | DurationSpec, ...] = ()
     national_monthly: tuple[CubeSpec, ...] = ()
 
 
@@ -78,12 +79,12 @@ def build_domain(dom: Domain, snap: Snapshot, params: RunParameters) -> list[Tab
     tables: list[Table] = []
     for freq, specs in (("M", dom.monthly), ("Q", dom.quarterly), ("A", dom.annual)):
         if freq in due:
-            tables += [build_cube(spec, snap, due[freq]) for spec in specs]
+            tables += [spec.build(snap, due[freq]) for spec in specs]
     for spec in dom.national:
         tables.append(concat_periods(
-            [build_cube(spec, snap, group) for group in national_periods(params.period)],
+            [spec.build(snap, group) for group in national_periods(params.period)],
             freq=params.period.freq))
-    tables += [build_cube(spec, snap, params.period.months()) for spec in dom.national_monthly]
+    tables += [spec.build(snap, params.period.months()) for spec in dom.national_monthly]
     return tables
 
 
@@ -97,7 +98,7 @@ def concat_periods(parts: Sequence[Table], freq: str) -> Table:
                  data=data.reset_index(drop=True))
 
 
-def spec_of(name: str) -> CubeSpec:
+def spec_of(name: str) -> CubeSpec | DurationSpec:
     """The declaration of a table, by name."""
     for dom in all_domains():
         for spec in (*dom.monthly, *dom.quarterly, *dom.annual, *dom.national,

@@ -14,6 +14,9 @@ import pandas as pd
 
 TableKind = Literal["eurostat", "national"]
 
+#: units whose values are counts: zero cells are omitted and values are never negative
+COUNT_UNITS = frozenset({"PER", "NR", "APP"})
+
 
 @dataclass(frozen=True)
 class Table:
@@ -38,6 +41,11 @@ class Table:
     unit: str
     dimensions: tuple[str, ...]
     data: pd.DataFrame = field(repr=False, compare=False)
+
+    @property
+    def is_count(self) -> bool:
+        """A table of counts (persons, events, applications), not of measures such as days."""
+        return self.unit in COUNT_UNITS
 
     @property
     def columns(self) -> list[str]:

@@ -14,6 +14,7 @@ import pandas as pd
 
 from asylstat.checks import RuleResult
 from asylstat.cube import CubeSpec, Dimension
+from asylstat.measures import DurationSpec
 from asylstat.tables import Table
 
 MAX_EXAMPLES = 5
@@ -33,15 +34,16 @@ def _cells(table: Table) -> dict[tuple[str, ...], int]:
 
 
 def check_values(table: Table) -> RuleResult:
-    """Every OBS_VALUE is a positive whole number (zero cells are omitted)."""
+    """Every OBS_VALUE is a whole number; in a table of counts a positive one (zero cells are
+    omitted)."""
     values = table.data["OBS_VALUE"]
     bad: list[str] = []
     if not pd.api.types.is_integer_dtype(values):
         bad.append(f"OBS_VALUE has type {values.dtype}, not integer")
-    else:
+    elif table.is_count:
         bad += [f"row {i}: {v}" for i, v in values[values <= 0].items()]
-    return _result(f"{table.name}.values", table.name, bad,
-                   "every value is a positive whole number")
+    what = "every value is a " + ("positive " if table.is_count else "") + "whole number"
+    return _result(f"{table.name}.values", table.name, bad, what)
 
 
 def check_margins(table: Table, dim: Dimension) -> list[RuleResult]:
@@ -121,7 +123,7 @@ CROSS_CHECKS: tuple[tuple[tuple[str, str], Callable[[Table, Table], RuleResult]]
 
 
 def validate_outputs(tables: Iterable[Table],
-                     specs: Callable[[str], CubeSpec]) -> list[RuleResult]:
+                     specs: Callable[[str], CubeSpec | DurationSpec]) -> list[RuleResult]:
     """Every error rule on every table, then the cross-table rules."""
     by_name = {t.name: t for t in tables}
     results: list[RuleResult] = []

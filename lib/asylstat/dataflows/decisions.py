@@ -16,6 +16,7 @@ from asylstat.dataflows.dimensions import AGE, AGE_UNAA, CITIZEN, SEX
 from asylstat.dataflows.stages import decisions
 from asylstat.derive import UNAA_AGES, period_ends, period_of, with_person
 from asylstat.domains import Domain
+from asylstat.measures import DurationSpec
 from asylstat.periods import Period
 from asylstat.warehouse.snapshot import Snapshot
 
@@ -157,45 +158,27 @@ NAT_APPEALS = CubeSpec(
     records=appeal_records)
 
 
-def median_appeal_days(snap: Snapshot, periods: Sequence[Period]) -> dict[str, int]:
-    """Per period, the nearest-rank median of the days from lodging an appeal to the appeal
-    decision that ended it, over appeals decided in the period: the smallest value with at
-    least half of the values at or below it (the ceil(n/2)-th smallest). Computed in the
-    engine; only the medians come back. An appeal decided before it was lodged (a warehouse
-    fault, negative days) is left out."""
+def appeal_durations(snap: Snapshot, periods: Sequence[Period]) -> ibis.Table:
+    """Appeals whose appeal decision is dated in the period (annulments included), with the
+    whole days from lodging the appeal to that decision. An appeal decided before it was
+    lodged (a warehouse fault) is left out."""
     appeals = _appeals_with_ruling(snap)
     appeals = appeals.mutate(**{PERIOD: period_of(appeals.ruling_date, periods)},
-                             days=appeals.ruling_date.delta(appeals.lodged_date, unit="day"))
+                             days=appeals.ruling_date.delta(appeals.lodged_date,
+                                                            unit="day").cast("int64"))
     done = appeals.filter(appeals[PERIOD].notnull(), appeals.days >= 0)
-    by_period = ibis.window(group_by=done[PERIOD], order_by=[done.days.asc(),
-                                                             done.appeal_id.asc()])
-    ranked = done.mutate(_rank=ibis.row_number().over(by_period),
-                         _n=done.count().over(ibis.window(group_by=done[PERIOD])))
-    median = ranked.filter((ranked._rank + 1) * 2 >= ranked._n, ranked._rank * 2 < ranked._n)
-    rows = median.select(PERIOD, days=median.days.cast("int64")).to_pyarrow().to_pylist()
-    return {row[PERIOD]: int(row["days"]) for row in rows}
+    return done.mutate(**{UNIT: done.appeal_id})
 
 
-def appeal_duration_records(snap: Snapshot, periods: Sequence[Period]) -> ibis.Table:
-    """The median as a count, so that the generic cube builder carries it: ``m`` unit rows for
-    a median of ``m`` days (a median of 0 days is an omitted, zero cell)."""
-    medians = median_appeal_days(snap, periods)
-    labels = [p for p, m in sorted(medians.items()) for _ in range(m)]
-    return ibis.memtable({PERIOD: labels, "measure": ["MEDIAN_DAYS"] * len(labels),
-                          UNIT: list(range(len(labels)))},
-                         schema={PERIOD: "string", "measure": "string", UNIT: "int64"})
-
-
-NAT_APPEAL_DURATION = CubeSpec(
-    name="NAT_APPEAL_DURATION", title="Duration of appeals decided (median days)",
+NAT_APPEAL_DURATION = DurationSpec(
+    name="NAT_APPEAL_DURATION", title="Duration of appeals decided (days)",
     definition=(
-        "For appeals whose appeal decision is dated in the period (annulments included), the "
-        "median number of days from lodging the appeal to that decision, as a nearest-rank "
-        "value (the smallest value with at least 50% of the values at or below it), whole "
-        "days. Appeals decided before they were lodged (warehouse fault) are left out. A "
-        "median of 0 days is shown as an absent cell."),
-    kind="national", freq="M", unit="DAYS", dimensions=(MEASURE,),
-    records=appeal_duration_records)
+        "For appeals whose appeal decision is dated in the period (annulments included): N "
+        "appeals and the median number of days from lodging the appeal to that decision (P50), "
+        "as a nearest-rank value (the smallest value with at least 50% of the values at or "
+        "below it), whole days. Appeals decided before they were lodged (warehouse fault) are "
+        "left out."),
+    kind="national", freq="M", strata=(), records=appeal_durations, quantiles=(("P50", 50),))
 
 DOMAIN = Domain("decisions", "40_decisions.ipynb", quarterly=(ASYDCFSTQ,),
                 annual=(ASYDCFINA, ASYUNAA), national=(NAT_APPEALS, NAT_APPEAL_DURATION))

@@ -67,7 +67,7 @@ def narrative_for(tables: list[Table]) -> str:
         lodged, decided = _values(appeals, measure="LODGED"), _values(appeals, measure="DECIDED")
         pending = _values(appeals, measure="PENDING")
         annulled = _values(appeals, measure="DECIDED", outcome="ANNULLED")
-        median = _values(by_name["NAT_APPEAL_DURATION"], measure="MEDIAN_DAYS") \
+        median = _values(by_name["NAT_APPEAL_DURATION"], stat="P50") \
             if "NAT_APPEAL_DURATION" in by_name else {}
         periods = sorted(set(lodged) | set(decided) | set(pending), key=lambda p: (len(p), p))
         if periods:

@@ -15,9 +15,12 @@ from asylstat.write.sdmx import code_sort_key, table_cells, write_bytes_atomical
 
 
 def national_csv_text(table: Table) -> str:
-    """A national table as CSV: the dimensions, ``TIME_PERIOD``, ``OBS_VALUE``; exact,
-    non-zero cells, sorted as the transmission files are."""
-    cells = sorted(table_cells(table), key=lambda c: code_sort_key(c[0]))
+    """A national table as CSV: the dimensions, ``TIME_PERIOD``, ``OBS_VALUE``; exact, sorted
+    as the transmission files are; a table of counts omits its zero cells (a measure such as
+    a median of 0 days keeps them)."""
+    cells = sorted(table_cells(table, drop_zeros=table.is_count,
+                               allow_negative=not table.is_count),
+                   key=lambda c: code_sort_key(c[0]))
     lines = [",".join([*table.dimensions, "TIME_PERIOD", "OBS_VALUE"])]
     lines += [",".join([*codes, str(value)]) for codes, value in cells]
     return "\n".join(lines) + "\n"
