@@ -25,7 +25,8 @@ class Domain:
     """A domain notebook and the tables it makes, by frequency.
 
     ``national`` tables are made for every month of the run and for the run's own period;
-    ``national_monthly`` tables for the months only (the monthly Dublin tables)."""
+    ``national_monthly`` tables for the months of monthly and quarterly runs only (the monthly
+    Dublin tables: an annual run transmits the annual ones)."""
 
     name: str
     notebook: str
@@ -84,7 +85,8 @@ def build_domain(dom: Domain, snap: Snapshot, params: RunParameters) -> list[Tab
         tables.append(concat_periods(
             [spec.build(snap, group) for group in national_periods(params.period)],
             freq=params.period.freq))
-    tables += [spec.build(snap, params.period.months()) for spec in dom.national_monthly]
+    if params.period.freq != "A":  # an annual run transmits the Dublin tables themselves
+        tables += [spec.build(snap, params.period.months()) for spec in dom.national_monthly]
     return tables
 
 

@@ -56,7 +56,7 @@ class DurationSpec:
     definition: str
     kind: TableKind
     freq: str
-    strata: tuple[Dimension, ...]
+    groups: tuple[Dimension, ...]
     records: RecordsFn
     reference: tuple[tuple[str, bool], ...] | None = None
     quantiles: tuple[tuple[str, int], ...] = (("P50", 50), ("P90", 90))
@@ -64,7 +64,7 @@ class DurationSpec:
 
     @property
     def dimensions(self) -> tuple[Dimension, ...]:
-        return (*self.strata, STAT)
+        return (*self.groups, STAT)
 
     @property
     def dimension_names(self) -> tuple[str, ...]:
@@ -77,7 +77,7 @@ class DurationSpec:
 def build_durations(spec: DurationSpec, snap: Snapshot, periods: Sequence[Period]) -> Table:
     log.info("building %s for %s", spec.name, ", ".join(p.label for p in periods))
     records = spec.records(snap, periods)
-    strata = [d.name for d in spec.strata]
+    strata = [d.name for d in spec.groups]
     if spec.reference is not None:
         records = reference_records(records, spec.reference, strata)
     keys = [PERIOD, *strata, DAYS]

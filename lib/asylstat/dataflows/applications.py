@@ -57,7 +57,16 @@ def lodged_applicants(snap: Snapshot, periods: Sequence[Period],
                    SUBSEQUENT; else NONE (counted in TOTAL only). Only meaningful on the
                    reference record, which is the only one counted.
     ``accelerated`` any of the person's records of the month is under the accelerated procedure.
+
+    The records (before the age banding) are computed once per snapshot and periods: the
+    three applicant tables share them.
     """
+    key = "lodged_applicants:" + ",".join(p.label for p in periods)
+    records = snap.derived(key, lambda s: _lodged_applicant_facts(s, periods))
+    return with_person(records, snap, age_on="lodged_date", ages=ages)
+
+
+def _lodged_applicant_facts(snap: Snapshot, periods: Sequence[Period]) -> ibis.Table:
     app = applications(snap)
     app = app.mutate(**{PERIOD: period_of(app.lodged_date, periods)})
     app = app.filter(app[PERIOD].notnull(), in_eurostat_scope(app))
@@ -69,8 +78,7 @@ def lodged_applicants(snap: Snapshot, periods: Sequence[Period],
     app = app.mutate(applicant=ibis.cases(
         (app.application_id == app.first_application_id, "FRST"),
         (app.any_subsequent, "SSEQ"), else_="NONE"))
-    app = app.mutate(**{UNIT: app.person_id})
-    return with_person(app, snap, age_on="lodged_date", ages=ages)
+    return app.mutate(**{UNIT: app.person_id})
 
 
 _APPLICANT_DEF = (
@@ -166,7 +174,7 @@ NAT_REGISTRATION_DELAYS = DurationSpec(
                 "earliest application of the step; all channels). N persons, median (P50) and "
                 "90th percentile (P90) as nearest-rank values: the smallest value with at least "
                 "50% / 90% of the values at or below it, whole days."),
-    kind="national", freq="M", strata=(STEP,), records=registration_delays,
+    kind="national", freq="M", groups=(STEP,), records=registration_delays,
     reference=(("step_date", True), ("application_id", True)))
 
 

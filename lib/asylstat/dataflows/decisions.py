@@ -178,7 +178,7 @@ NAT_APPEAL_DURATION = DurationSpec(
         "as a nearest-rank value (the smallest value with at least 50% of the values at or "
         "below it), whole days. Appeals decided before they were lodged (warehouse fault) are "
         "left out."),
-    kind="national", freq="M", strata=(), records=appeal_durations, quantiles=(("P50", 50),))
+    kind="national", freq="M", groups=(), records=appeal_durations, quantiles=(("P50", 50),))
 
 DOMAIN = Domain("decisions", "40_decisions.ipynb", quarterly=(ASYDCFSTQ,),
                 annual=(ASYDCFINA, ASYUNAA), national=(NAT_APPEALS, NAT_APPEAL_DURATION))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -82,7 +83,8 @@ class Snapshot:
     def derived(self, key: str, builder: Callable[[Snapshot], ibis.Table]) -> ibis.Table:
         """``builder(self)``, built once and materialised (see :func:`shared`)."""
         if key not in self._derived:
-            self._derived[key] = self._materialised(key.rsplit(".", 1)[-1], builder(self))
+            name = re.sub(r"[^a-z0-9]+", "_", key.rsplit(".", 1)[-1].lower())[:40]
+            self._derived[key] = self._materialised(name, builder(self))
         return self._derived[key]
 
     def _materialised(self, name: str, view: ibis.Table) -> ibis.Table:
