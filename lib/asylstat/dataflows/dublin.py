@@ -36,7 +36,7 @@ from asylstat.dataflows.dimensions import SEX
 from asylstat.derive import age_years, period_ends, period_of, persons
 from asylstat.domains import Domain
 from asylstat.periods import Period
-from asylstat.warehouse.snapshot import Snapshot
+from asylstat.warehouse.snapshot import Snapshot, shared
 
 Direction = Literal["OUT", "IN"]
 DIRECTIONS: tuple[Direction, ...] = ("OUT", "IN")
@@ -154,6 +154,7 @@ def _person_facts(records: ibis.Table, snap: Snapshot, age_on: str,
                          minor=minor_status(age, flag)).drop("_person_id", "_sex", "_birth")
 
 
+@shared
 def dublin_requests(snap: Snapshot) -> ibis.Table:
     """The as-of Dublin requests of both directions, codes normalised (statistics.md, "Codes"),
     one row each with ``direction``, ``req_type`` (TC/TB/INFO/UNK), ``partner``, ``leg_prov``,

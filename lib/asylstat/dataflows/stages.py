@@ -37,7 +37,7 @@ from __future__ import annotations
 import ibis
 
 from asylstat.codes import contract_code
-from asylstat.warehouse.snapshot import Snapshot
+from asylstat.warehouse.snapshot import Snapshot, shared
 
 ANNULLED = "ANNULLED"
 NOT_LODGED, APPEAL_PENDING, AWAIT_FIRST, FIRST_NOT_FINAL, APPEAL_DECIDED = (
@@ -45,6 +45,7 @@ NOT_LODGED, APPEAL_PENDING, AWAIT_FIRST, FIRST_NOT_FINAL, APPEAL_DECIDED = (
 STAGES = (NOT_LODGED, AWAIT_FIRST, FIRST_NOT_FINAL, APPEAL_PENDING, APPEAL_DECIDED)
 
 
+@shared
 def decisions(snap: Snapshot) -> ibis.Table:
     """The as-of decisions with ``instance`` and ``outcome`` normalised (contract code or UNK)."""
     dec = snap.table("decision")
@@ -53,6 +54,7 @@ def decisions(snap: Snapshot) -> ibis.Table:
         outcome=snap.recode(dec, "decision", "outcome", contract_code("decision", "outcome")))
 
 
+@shared
 def withdrawals(snap: Snapshot) -> ibis.Table:
     """The as-of withdrawals with ``kind`` normalised (EXPLICIT, IMPLICIT or UNK)."""
     wd = snap.table("withdrawal")
@@ -60,6 +62,7 @@ def withdrawals(snap: Snapshot) -> ibis.Table:
                                       contract_code("withdrawal", "kind")))
 
 
+@shared
 def closure_dates(snap: Snapshot) -> ibis.Table:
     """``_closed_app, closed_date``: the earliest closing event of each application that has
     one (withdrawal, final non-annulled decision, Dublin closure)."""
