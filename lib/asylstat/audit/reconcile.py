@@ -67,6 +67,8 @@ class Side:
 
     dataflow: str
     columns: list[str] = field(default_factory=list)
+    #: the names as written in the file, by normalised name
+    spelled: dict[str, str] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
     rows: list[tuple[dict[str, str], str, str]] = field(default_factory=list)  # row, value, where
     problems: list[str] = field(default_factory=list)
@@ -91,6 +93,7 @@ def read_side(folder: Path) -> dict[str, Side]:
             if str(path) not in side.files:
                 side.files.append(str(path))
                 side.columns = side.columns or names
+                side.spelled.update(zip(names, (h.strip() for h in header), strict=True))
                 if names != side.columns and set(names) != set(side.columns):
                     side.problems.append(f"{path.name} has other columns than "
                                          f"{Path(side.files[0]).name}")
@@ -158,7 +161,8 @@ def compare_flow(run: Side | None, reference: Side | None) -> dict[str, Any]:
     extra = [c for c in reference.columns if c not in key_columns and c not in NON_KEY]
     out["columns"] = key_columns
     if extra:
-        out["notes"].append(f"reference columns ignored: {', '.join(extra)}")
+        shown = ", ".join(reference.spelled.get(c, c) for c in extra)
+        out["notes"].append(f"reference columns ignored: {shown}")
     if "OBS_VALUE" not in reference.columns or missing:
         lacking = [*missing, *([] if "OBS_VALUE" in reference.columns else ["OBS_VALUE"])]
         out["problems"].append(f"the reference lacks column(s) {', '.join(lacking)}: its cells "
