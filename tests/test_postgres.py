@@ -1,0 +1,237 @@
+"""The same statistics on a real PostgreSQL server as on DuckDB, byte for byte.
+
+A warehouse is written as a DuckDB file, copied into PostgreSQL by
+:func:`asylstat.warehouse.load.load_postgres` (COPY), and every table is built on both
+engines. The server is the one at ``ASYLSTAT_TEST_PG_URL`` (``make test`` and ``.ci/run`` start
+one with ``scripts/pg.sh`` and set it); without a reachable server these tests are skipped,
+with the reason. Each test module loads into a schema of its own, dropped afterwards, so that
+concurrent test runs on one server do not meet.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from asylstat.cube import build_cube
+from asylstat.dataflows.applications import ASYAPPCTZM
+from asylstat.domains import all_domains, build_domain
+from asylstat.params import RunParameters, redact_url
+from asylstat.periods import Period
+from asylstat.synthetic import build_warehouse
+from asylstat.tables import Table
+from asylstat.warehouse.connect import connect
+from asylstat.warehouse.contract import contract_tables
+from asylstat.warehouse.load import load_postgres, pg_conninfo
+from asylstat.warehouse.snapshot import Snapshot
+from asylstat.write.files import national_csv_text
+from asylstat.write.sdmx import sdmx_csv_text
+from conftest import write_warehouse
+from helpers import cell
+
+PG_URL = os.environ.get("ASYLSTAT_TEST_PG_URL", "")
+AS_OF = "2026-06-30T00:00:00Z"
+
+
+def _reachable_server() -> str:
+    if not PG_URL:
+        pytest.skip("no PostgreSQL server: ASYLSTAT_TEST_PG_URL is not set (make test and "
+                    ".ci/run start one with scripts/pg.sh; or run scripts/pg.sh start and set "
+                    "ASYLSTAT_TEST_PG_URL=postgresql://postgres@127.0.0.1:55432/asylstat)")
+    import psycopg
+
+    try:
+        psycopg.connect(**pg_conninfo(PG_URL), connect_timeout=5).close()
+    except psycopg.Error as exc:
+        pytest.skip(f"no PostgreSQL server reachable at {redact_url(PG_URL)} "
+                    f"(ASYLSTAT_TEST_PG_URL): {str(exc).strip()}")
+    return PG_URL
+
+
+def _drop_schema(url: str, schema: str) -> None:
+    import psycopg
+
+    with psycopg.connect(**pg_conninfo(url), autocommit=True) as pg:
+        pg.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+@pytest.fixture(scope="module")
+def pg_url() -> str:
+    return _reachable_server()
+
+
+@pytest.fixture(scope="module")
+def pg_schema(pg_url: str) -> Iterator[str]:
+    """A fresh schema name for this module; dropped at the end."""
+    schema = f"asylstat_test_{os.getpid()}_{secrets.token_hex(3)}"
+    yield schema
+    _drop_schema(pg_url, schema)
+
+
+def text_of(table: Table) -> str:
+    """The file a run writes for the table: SDMX-CSV for Eurostat, CSV for national tables."""
+    return sdmx_csv_text(table) if table.kind == "eurostat" else national_csv_text(table)
+
+
+# ------------------------------------------------------------------ hand-worked edge cases
+
+EDGE_ROWS = {
+    "person": [
+        # codes with white space and lower case: 'syr ' → SY, 'f' → F
+        {"person_id": 1, "sex": "f", "birth_date": date(2008, 2, 29), "citizenship": "syr "},
+        # an empty-string citizenship (not NULL) and sex → UNK; birth date NULL → age UNK
+        {"person_id": 2, "sex": "", "birth_date": None, "citizenship": ""},
+        # two versions: the one recorded exactly at as_of is visible (recorded_at <= T)
+        {"person_id": 3, "sex": "M", "birth_date": date(1990, 1, 1), "citizenship": "AFG",
+         "recorded_at": datetime(2020, 1, 1), "retired_at": datetime(2025, 1, 1, 12)},
+        {"person_id": 3, "sex": "F", "birth_date": date(1990, 1, 1), "citizenship": "AFG",
+         "recorded_at": datetime(2025, 1, 1, 12)},
+        # a version retired exactly at as_of is no longer visible (retired_at > T fails)
+        {"person_id": 4, "sex": "M", "birth_date": date(1990, 1, 1), "citizenship": "IRQ",
+         "recorded_at": datetime(2020, 1, 1), "retired_at": datetime(2025, 1, 1, 12)},
+    ],
+    "application": [
+        {"application_id": 10, "person_id": 1, "lodged_date": date(2024, 7, 3)},
+        {"application_id": 20, "person_id": 2, "lodged_date": date(2024, 7, 31)},
+        {"application_id": 30, "person_id": 3, "lodged_date": date(2024, 7, 1)},
+        {"application_id": 40, "person_id": 4, "lodged_date": date(2024, 7, 15)},
+        # lodged on 1 August: not July
+        {"application_id": 50, "person_id": 1, "lodged_date": date(2024, 8, 1)},
+    ],
+}
+EDGE_AS_OF = datetime(2025, 1, 1, 12)
+
+
+@pytest.fixture(scope="module")
+def edge_snapshots(tmp_path_factory, pg_url, pg_schema) -> tuple[Snapshot, Snapshot]:
+    path = write_warehouse(tmp_path_factory.mktemp("edge") / "edge.duckdb", EDGE_ROWS)
+    schema = f"{pg_schema}_edge"
+    load_postgres(path, pg_url, schema=schema)
+    duck = Snapshot(connect(f"duckdb:///{path}"), EDGE_AS_OF)
+    pg = Snapshot(connect(pg_url, schema), EDGE_AS_OF)
+    yield duck, pg
+    _drop_schema(pg_url, schema)
+
+
+def test_edge_cases_give_the_hand_worked_counts_on_postgres(edge_snapshots):
+    duck, pg = edge_snapshots
+    jul = Period("M", 2024, 7)
+    on_pg = build_cube(ASYAPPCTZM, pg, [jul])
+    # July: persons 1, 2, 3 (person 4's only version was retired at as_of: a missing person,
+    # counted with UNK attributes) → 4 persons, all first-time.
+    assert cell(on_pg, "2024-07") == 4
+    assert cell(on_pg, "2024-07", applicant="FRST") == 4
+    # person 1: 'syr ' → SY, 'f' → F, born 29 Feb 2008 → 16 on 3 July 2024 → Y14-17
+    assert cell(on_pg, "2024-07", citizen="SY", sex="F", age="Y14-17", applicant="FRST") == 1
+    # person 2: empty strings → UNK, NULL birth date → UNK
+    assert cell(on_pg, "2024-07", citizen="UNK", sex="UNK", age="UNK") == 2  # persons 2 and 4
+    # person 3: the version recorded exactly at as_of (sex F) wins over the retired one (M)
+    assert cell(on_pg, "2024-07", citizen="AF", sex="F") == 1
+    assert cell(on_pg, "2024-07", citizen="AF", sex="M") == 0
+    assert cell(on_pg, "2024-07", citizen="IQ") == 0
+    assert text_of(on_pg) == text_of(build_cube(ASYAPPCTZM, duck, [jul]))
+
+
+# ------------------------------------------------------------------ a synthetic warehouse
+
+@pytest.fixture(scope="module")
+def small_dwh(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("dwh") / "small.duckdb"
+    build_warehouse(path, scale=0.03)
+    return path
+
+
+@pytest.fixture(scope="module")
+def loaded(small_dwh, pg_url, pg_schema) -> dict[str, int]:
+    return load_postgres(small_dwh, pg_url, schema=pg_schema)
+
+
+def test_the_copy_holds_every_row_version_exactly(small_dwh, loaded, pg_url, pg_schema):
+    duck = connect(f"duckdb:///{small_dwh}")
+    pg = connect(pg_url, pg_schema)
+    for table, columns in contract_tables().items():
+        order = list(columns)
+        a = duck.raw(table).order_by(order).to_pyarrow()
+        b = pg.raw(table).order_by(order).to_pyarrow()
+        assert loaded[table] == a.num_rows > 0, table
+        assert a.to_pylist() == b.to_pylist(), table  # NULL vs '' and microseconds kept
+
+
+RUNS = [("quarterly", "2024-Q3"), ("annual", "2024")]
+
+
+@pytest.fixture(scope="module")
+def texts_by_engine(small_dwh, loaded, pg_url, pg_schema) -> dict[tuple[str, str], dict]:
+    """``{(kind, period): {"duckdb": {table: text}, "postgres": {table: text}}}`` for every
+    table of every domain."""
+    engines = {"duckdb": (f"duckdb:///{small_dwh}", "dwh"), "postgres": (pg_url, pg_schema)}
+    out: dict[tuple[str, str], dict] = {}
+    for kind, period in RUNS:
+        out[(kind, period)] = {}
+        for engine, (url, schema) in engines.items():
+            params = RunParameters.parse(kind=kind, period=period, dwh_url=url, schema=schema,
+                                         as_of=AS_OF)
+            snap = Snapshot(connect(url, schema), params.as_of)
+            out[(kind, period)][engine] = {
+                t.name: text_of(t) for dom in all_domains()
+                for t in build_domain(dom, snap, params)}
+    return out
+
+
+@pytest.mark.parametrize(("kind", "period"), RUNS)
+def test_every_table_is_byte_identical_on_postgres(texts_by_engine, kind, period):
+    duck = texts_by_engine[(kind, period)]["duckdb"]
+    pg = texts_by_engine[(kind, period)]["postgres"]
+    assert sorted(pg) == sorted(duck)
+    differing = [name for name in duck if duck[name] != pg[name]]
+    assert not differing, f"differ on PostgreSQL: {differing}"
+    # the comparison is not vacuous: most tables have cells
+    with_cells = [name for name, text in duck.items() if text.count("\n") > 1]
+    assert len(with_cells) >= 0.8 * len(duck), (len(with_cells), len(duck))
+
+
+def test_every_domain_contributes_to_the_comparison(texts_by_engine):
+    quarterly = texts_by_engine[("quarterly", "2024-Q3")]["duckdb"]
+    annual = texts_by_engine[("annual", "2024")]["duckdb"]
+    # the quarterly run holds the monthly applicant flow, the annual one the Dublin flows
+    assert "MIGR_ASYAPPCTZM" in quarterly and "MIGR_ASYDCFSTQ" in quarterly
+    assert "MIGR_ASYDCFINA" in annual and "MIGR_DUBRO" in annual
+    assert ",2024-07," in quarterly["MIGR_ASYAPPCTZM"]
+    assert ",2024-Q3," in quarterly["MIGR_ASYDCFSTQ"]
+
+
+# ------------------------------------------------------------------ end to end (papermill)
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "asylstat.cli", *args], capture_output=True,
+                          text=True, timeout=1200)
+
+
+def _published_files(run: Path) -> dict[str, bytes]:
+    """Transmission files and national CSVs of a published run, by relative path."""
+    files = [*(run / "transmission").rglob("*.csv"), *(run / "tables" / "national").rglob("*.csv")]
+    return {p.relative_to(run).as_posix(): p.read_bytes() for p in sorted(files)}
+
+
+@pytest.mark.e2e
+def test_a_production_run_on_postgres_publishes_the_same_files(small_dwh, loaded, pg_url,
+                                                               pg_schema, tmp_path):
+    runs = {}
+    for engine, url, schema in (("duckdb", f"duckdb:///{small_dwh}", "dwh"),
+                                ("postgres", pg_url, pg_schema)):
+        out = tmp_path / engine
+        result = _cli("run", "quarterly", "--period", "2024-Q3", "--dwh-url", url, "--schema",
+                      schema, "--as-of", AS_OF, "--output-dir", str(out))
+        assert result.returncode == 0, (engine, result.stderr[-3000:])
+        runs[engine] = _published_files(out / "2024-Q3")
+    assert sorted(runs["postgres"]) == sorted(runs["duckdb"])
+    assert any(name.startswith("transmission/eurostat/") for name in runs["duckdb"])
+    differing = [n for n in runs["duckdb"] if runs["duckdb"][n] != runs["postgres"][n]]
+    assert not differing, f"differ on PostgreSQL: {differing}"
