@@ -14,9 +14,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 PG_PORT=${PG_PORT:-55432}
-PG_DIR=${PG_DIR:-$ROOT/.pg}
 PG_DB=${PG_DB:-asylstat}
 PYTHON=${PYTHON:-$ROOT/.venv/bin/python}
+if [[ -z "${PG_DIR:-}" ]]; then
+    PG_DIR=$ROOT/.pg
+    # root runs the server as 'postgres', who must be able to reach the folder: a checkout
+    # under a private folder (mode 700) gets a scratch folder of its own instead
+    if [[ $(id -u) -eq 0 ]] && id postgres >/dev/null 2>&1 \
+            && ! runuser -u postgres -- test -x "$ROOT" 2>/dev/null; then
+        PG_DIR=/var/tmp/asylstat-pg-$(echo "$ROOT" | sha1sum | cut -c1-10)
+    fi
+fi
 DATA=$PG_DIR/data
 LOG=$PG_DIR/server.log
 
@@ -46,7 +54,7 @@ install_server() {
 # run a server program as a user allowed to: root cannot run postgres, so use 'postgres'
 as_owner() {
     if [[ $(id -u) -eq 0 ]]; then
-        runuser -u postgres -- "$@"
+        (cd / && runuser -u postgres -- "$@")
     else
         "$@"
     fi
@@ -62,7 +70,17 @@ running() {
 start() {
     install_server
     local bin; bin=$(pg_bin)
-    if running; then return 0; fi
+    if ! running; then
+        launch "$bin"
+    fi
+    if ! "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -tAc \
+            "SELECT 1 FROM pg_database WHERE datname = '$PG_DB'" | grep -q 1; then
+        "$bin/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres "$PG_DB"
+    fi
+}
+
+launch() {
+    local bin=$1
     mkdir -p "$PG_DIR"
     if [[ $(id -u) -eq 0 ]]; then chown postgres: "$PG_DIR"; fi
     if [[ ! -f "$DATA/PG_VERSION" ]]; then
@@ -70,15 +88,13 @@ start() {
         as_owner "$bin/initdb" -D "$DATA" -U postgres --auth=trust --encoding=UTF8 \
             --locale=C.UTF-8 >/dev/null
     fi
-    # the socket goes in the data folder: /var/run/postgresql may not exist or be writable
+    # TCP on the loopback only, no Unix socket (/var/run/postgresql may not be writable);
+    # a scratch server: no durability needed; statements slower than 10 s are logged
     as_owner "$bin/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 \
-        -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$DATA \
-            -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null
-    if ! "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -tAc \
-            "SELECT 1 FROM pg_database WHERE datname = '$PG_DB'" | grep -q 1; then
-        "$bin/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres "$PG_DB"
-    fi
-    say "server up on 127.0.0.1:$PG_PORT (log: $LOG)"
+        -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories='' \
+            -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
+            -c log_min_duration_statement=10000" start >/dev/null
+    say "server up on 127.0.0.1:$PG_PORT (data and log in $PG_DIR)"
 }
 
 down() {
