@@ -17,7 +17,7 @@ RUN_OPTS = --period "$(PERIOD)" $(if $(DWH_SCHEMA),--schema "$(DWH_SCHEMA)") \
            $(if $(OUTPUT_DIR),--output-dir "$(OUTPUT_DIR)") \
            $(if $(DWH_URL),--dwh-url "$(DWH_URL)") $(if $(AS_OF),--as-of "$(AS_OF)")
 
-.PHONY: help setup monthly quarterly annual verify demo-dwh lab test lint clean-venv
+.PHONY: help setup monthly quarterly annual verify demo-dwh lab test lint clean-venv pg-up pg-down bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -52,8 +52,19 @@ lab: $(STAMP) ## JupyterLab on the notebooks, with the project's kernel
 	test -f data/demo.duckdb || $(BIN)/asylstat demo-dwh
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
-test: $(STAMP) ## run the test suite
-	$(BIN)/python -m pytest -q
+test: $(STAMP) ## run the test suite (starts the scratch PostgreSQL server when it can)
+	@export ASYLSTAT_TEST_PG_URL="$${ASYLSTAT_TEST_PG_URL:-$$(scripts/pg.sh start | sed -n 's/^DWH_URL=//p')}"; \
+	  test -n "$$ASYLSTAT_TEST_PG_URL" || echo "no PostgreSQL server: its tests will be skipped"; \
+	  $(BIN)/python -m pytest -q
+
+pg-up: $(STAMP) ## local PostgreSQL on 127.0.0.1:55432 with the demo warehouse (or PG_LOAD=file.duckdb)
+	scripts/pg.sh up $(PG_LOAD)
+
+pg-down: ## stop the local PostgreSQL server
+	scripts/pg.sh down
+
+bench: $(STAMP) ## benchmark at scales 1 and 25: bench/report.json, docs/benchmark.md (SCALES=1,25)
+	$(BIN)/python -m asylstat.bench --scales "$(or $(SCALES),1,25)"
 
 lint: $(STAMP) ## ruff on the library and tests
 	$(BIN)/ruff check lib tests
