@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from helpers import cell, codes
-
 from asylstat.cube import build_cube
 from asylstat.dataflows.applications import ASYACCM, ASYAPPCTZM, ASYUMACTM
 from asylstat.periods import Period
+from helpers import cell, codes
 
 JUL = Period("M", 2024, 7)
 AUG = Period("M", 2024, 8)

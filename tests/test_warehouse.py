@@ -6,11 +6,11 @@ from datetime import datetime
 
 import duckdb
 import pytest
-from conftest import write_warehouse
 
 from asylstat.warehouse.connect import ContractViolation, WarehouseUnreachable, connect
 from asylstat.warehouse.contract import contract_tables, key_column
 from asylstat.warehouse.snapshot import Snapshot
+from conftest import write_warehouse
 
 
 def test_contract_is_read_from_the_packaged_ddl():
