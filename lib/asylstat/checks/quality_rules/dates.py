@@ -188,9 +188,14 @@ class UnaccompaniedMinorAdult(Rule):
         person = ctx.visible("person")
         person = person.filter(person.birth_date.notnull()).select(
             _person_id=person.person_id, _birth=person.birth_date)
-        adult = app.semi_join(person, [
-            app.person_id == person._person_id,
-            age_years(app.lodged_date, person._birth) >= self.adult_age])
+        # (person, lodging date) pairs at which some version of the person is an adult: an
+        # equality join first, so that the engine can hash it
+        pairs = app.select(_pid="person_id", _lodged="lodged_date").distinct()
+        pairs = pairs.join(person, pairs._pid == person._person_id)
+        pairs = pairs.filter(age_years(pairs._lodged, pairs._birth) >= self.adult_age)
+        pairs = pairs.select("_pid", "_lodged").distinct()
+        adult = app.semi_join(pairs, [app.person_id == pairs._pid,
+                                      app.lodged_date == pairs._lodged])
         return rows_with_key(adult, "application")
 
     def what(self) -> str:
