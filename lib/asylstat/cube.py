@@ -122,15 +122,30 @@ def reference_records(records: ibis.Table, order: Sequence[tuple[str, bool]],
     return ranked.filter(ranked._rank == 0).drop("_rank")
 
 
+def count_query(records: ibis.Table, keys: Sequence[str],
+                reference: Sequence[tuple[str, bool]] | None = None, strata: Sequence[str] = (),
+                where_reference: Callable[[ibis.Table], ibis.BooleanValue] | None = None,
+                name: str = "OBS_VALUE") -> ibis.Table:
+    """The engine query of a table: each unit's reference record (when ``reference`` is
+    given), then records counted per ``keys`` into the int64 column ``name``. Pure Ibis: the
+    SQL it compiles to is what the engine runs (``ibis.to_sql``)."""
+    if reference is not None:
+        records = reference_records(records, reference, strata)
+    if where_reference is not None:
+        records = records.filter(where_reference(records))
+    return records.group_by(list(keys)).aggregate(**{name: records.count().cast("int64")})
+
+
+def base_query(spec: CubeSpec, records: ibis.Table) -> ibis.Table:
+    """Units per period and base code of each dimension, as an engine query."""
+    return count_query(records, [PERIOD, *spec.dimension_names], spec.reference, spec.strata,
+                       spec.where_reference)
+
+
 def base_counts(spec: CubeSpec, records: ibis.Table) -> pd.DataFrame:
     """Units per period and base code of each dimension, counted in the engine."""
-    if spec.reference is not None:
-        records = reference_records(records, spec.reference, spec.strata)
-    if spec.where_reference is not None:
-        records = records.filter(spec.where_reference(records))
     keys = [PERIOD, *spec.dimension_names]
-    counted = records.group_by(keys).aggregate(OBS_VALUE=records.count().cast("int64"))
-    frame = counted.to_pyarrow().to_pandas()
+    frame = base_query(spec, records).to_pyarrow().to_pandas()
     for col in keys:
         frame[col] = frame[col].astype("string").fillna("UNK").astype(object)
     frame["OBS_VALUE"] = frame["OBS_VALUE"].astype("int64")
