@@ -1,0 +1,298 @@
+"""The report's own tables: the figures the narrative reports quote and chart, computed in the
+report stage with the library's declarations on the run's snapshot (the same warehouse as of
+the same instant), so that comparisons with earlier periods are consistent (statistics.md,
+"National statistics", Comparisons).
+
+Each ``RPT_*`` table is a declared dataflow (:mod:`asylstat.dataflows`) built by the generic
+cube builder for the report's periods, with only the dimensions the report needs: dropping a
+dimension is the same as taking its ``TOTAL`` margin, since each unit has one reference record
+per period. Over a quarter or a year, a person counts once in the period (the national
+convention of statistics.md, "National statistics"), not once per month.
+
+=====================  =====================================================  ==============
+table                  what                                                   periods
+=====================  =====================================================  ==============
+RPT_APPLICANTS_MONTHLY MIGR_ASYAPPCTZM by ``applicant``                       last 24 months
+RPT_APPLICANTS         MIGR_ASYAPPCTZM by ``citizen`` and ``applicant``       comparison
+RPT_PENDING_MONTHLY    MIGR_ASYPENCTZM, persons pending at the end of a month last 24 months
+RPT_WITHDRAWALS        MIGR_ASYWITHM by ``withdr``                            comparison
+RPT_DECISIONS          MIGR_ASYDCFSTQ by ``citizen`` and ``decision``         comparison
+RPT_DUBLIN             Dublin requests, replies (accepted, all), transfers    comparison
+                       by ``flow`` and ``partner`` (events, unrounded)
+RPT_RATES              rates and changes in tenths of a percent (``PCT1``),   the period
+                       computed from the exact figures above
+=====================  =====================================================  ==============
+
+The comparison periods of a period P are P itself, the period before it and the same period a
+year earlier (for a year, the two coincide).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pandas as pd
+
+from asylstat.cube import CubeSpec, build_cube
+from asylstat.domains import spec_of
+from asylstat.periods import Frequency, Period
+from asylstat.report.rounding import change_tenths, tenths_of_percent
+from asylstat.tables import Table
+from asylstat.warehouse.snapshot import Snapshot
+from asylstat.write.files import write_json, write_text
+from asylstat.write.sdmx import table_cells
+
+log = logging.getLogger(__name__)
+
+MONTHS_OF_TREND = 24
+#: where the report stage writes these tables in the run folder (exact)
+REPORT_TABLES_DIR = Path("tables") / "report"
+TABLES_FILE = "tables.json"
+
+#: ``flow`` codes of RPT_DUBLIN: (code, dataflow, fixed codes of the other dimensions)
+DUBLIN_FLOWS: tuple[tuple[str, str, Mapping[str, str]], ...] = (
+    ("REQ_OUT", "MIGR_DUBRO", {}), ("REQ_IN", "MIGR_DUBRI", {}),
+    ("REPLY_OUT", "MIGR_DUBDO", {"decision": "TOTAL"}),
+    ("ACC_OUT", "MIGR_DUBDO", {"decision": "ACC"}),
+    ("REPLY_IN", "MIGR_DUBDI", {"decision": "TOTAL"}),
+    ("ACC_IN", "MIGR_DUBDI", {"decision": "ACC"}),
+    ("TRF_OUT", "MIGR_DUBTO", {}), ("TRF_IN", "MIGR_DUBTI", {}),
+)
+
+
+@dataclass(frozen=True)
+class ReportPeriods:
+    """The periods a report of ``period`` needs."""
+
+    period: Period
+    previous: Period
+    year_earlier: Period
+    months: tuple[Period, ...]
+
+    @classmethod
+    def of(cls, period: Period, n_months: int = MONTHS_OF_TREND) -> ReportPeriods:
+        last = period.months()[-1]
+        months = [last]
+        while len(months) < n_months:
+            months.append(months[-1].previous())
+        return cls(period=period, previous=period.previous(),
+                   year_earlier=period.year_earlier(), months=tuple(reversed(months)))
+
+    @property
+    def comparison(self) -> tuple[Period, ...]:
+        """The period, the one before and the same a year earlier, oldest first, once each."""
+        return tuple(sorted({self.period, self.previous, self.year_earlier},
+                            key=lambda p: p.start))
+
+    def end_month(self, period: Period) -> str:
+        """The label of the last month of ``period`` (where a stock is read)."""
+        return period.months()[-1].label
+
+
+def reduced(spec: CubeSpec, name: str, keep: Sequence[str], title: str, freq: Frequency,
+            note: str) -> CubeSpec:
+    """``spec`` with only the dimensions ``keep`` (the others at their TOTAL), as a national
+    report table ``name``."""
+    dims = tuple(d for d in spec.dimensions if d.name in keep)
+    return replace(spec, name=name, title=title, kind="national", freq=freq, dimensions=dims,
+                   definition=f"{note} As {spec.name}: {spec.definition}")
+
+
+def _cube(snap: Snapshot, dataflow: str, name: str, keep: Sequence[str], title: str,
+          periods: Sequence[Period], note: str) -> Table:
+    freq: Frequency = periods[-1].freq
+    return build_cube(reduced(spec_of(dataflow), name, keep, title, freq, note), snap, periods)
+
+
+def _cell_frame(table: Table, fixed: Mapping[str, str], keep: Sequence[str]) -> pd.DataFrame:
+    frame = table.data
+    for dim, code in fixed.items():
+        frame = frame[frame[dim] == code]
+    return frame[[*keep, "TIME_PERIOD", "OBS_VALUE"]]
+
+
+def dublin_table(snap: Snapshot, periods: Sequence[Period]) -> Table:
+    """RPT_DUBLIN: requests, replies (all and accepted) and transfers by partner, per period."""
+    parts = []
+    for flow, dataflow, fixed in DUBLIN_FLOWS:
+        keep = ("partner", *fixed)
+        cube = _cube(snap, dataflow, "RPT_DUBLIN", keep, "", periods, "")
+        frame = _cell_frame(cube, fixed, ["partner"]).copy()
+        frame.insert(0, "flow", flow)
+        parts.append(frame)
+    data = pd.concat(parts, ignore_index=True).sort_values(["flow", "partner", "TIME_PERIOD"],
+                                                          kind="stable")
+    data["OBS_VALUE"] = data["OBS_VALUE"].astype("int64")
+    return Table(
+        name="RPT_DUBLIN", title="Dublin requests, replies and transfers by partner state",
+        definition=(
+            "Events, not persons, unrounded. flow: REQ_OUT/REQ_IN take-charge and take-back "
+            "requests sent/received (MIGR_DUBRO/MIGR_DUBRI, re-examinations excluded); "
+            "REPLY_OUT/REPLY_IN replies to them and ACC_OUT/ACC_IN acceptances, explicit or "
+            "implicit (MIGR_DUBDO/MIGR_DUBDI); TRF_OUT/TRF_IN transfers carried out "
+            "(MIGR_DUBTO/MIGR_DUBTI); for the report's periods."),
+        kind="national", freq=periods[-1].freq, unit="NR", dimensions=("flow", "partner"),
+        data=data.reset_index(drop=True))
+
+
+def build_report_basis(snap: Snapshot, period: Period) -> list[Table]:
+    """Every ``RPT_*`` table but RPT_RATES, for a report of ``period`` (module docstring)."""
+    rp = ReportPeriods.of(period)
+    comparison = rp.comparison
+    once = "Over a quarter or a year each person counts once in the period."
+    tables = [
+        _cube(snap, "MIGR_ASYAPPCTZM", "RPT_APPLICANTS_MONTHLY", ("applicant",),
+              "Asylum applicants per month, last 24 months", rp.months,
+              "Persons, monthly, all citizenships, sexes and ages."),
+        _cube(snap, "MIGR_ASYAPPCTZM", "RPT_APPLICANTS", ("citizen", "applicant"),
+              "Asylum applicants by citizenship: the period, the one before, a year earlier",
+              comparison, f"Persons. {once}"),
+        _cube(snap, "MIGR_ASYPENCTZM", "RPT_PENDING_MONTHLY", (),
+              "Persons with a pending application at the end of each month, last 24 months",
+              rp.months, "Persons, on the last day of each month."),
+        _cube(snap, "MIGR_ASYWITHM", "RPT_WITHDRAWALS", ("withdr",),
+              "Persons whose application was withdrawn, by type of withdrawal",
+              comparison, f"Persons. {once}"),
+        _cube(snap, "MIGR_ASYDCFSTQ", "RPT_DECISIONS", ("citizen", "decision"),
+              "First-instance decisions by citizenship and outcome", comparison,
+              f"Persons. {once}"),
+        dublin_table(snap, comparison),
+    ]
+    log.info("report basis: %d tables for %s", len(tables), period.label)
+    return tables
+
+
+# ---------------------------------------------------------------- rates
+def value(table: Table, period: str, **fixed: str) -> int:
+    """One cell of ``table`` (dimensions not in ``fixed`` at their margin; 0 when absent)."""
+    frame = table.data[table.data["TIME_PERIOD"] == period]
+    for dim in table.dimensions:
+        frame = frame[frame[dim] == fixed.get(dim, "T" if dim == "sex" else "TOTAL")]
+    return int(frame["OBS_VALUE"].sum()) if len(frame) else 0
+
+
+def key_values(basis: Mapping[str, Table], rp: ReportPeriods) -> dict[str, dict[str, int]]:
+    """The exact key figures by indicator, then period label (a stock at the period's end)."""
+    app, dec = basis["RPT_APPLICANTS"], basis["RPT_DECISIONS"]
+    wd, pen, dub = basis["RPT_WITHDRAWALS"], basis["RPT_PENDING_MONTHLY"], basis["RPT_DUBLIN"]
+    out: dict[str, dict[str, int]] = {}
+    for p in rp.comparison:
+        label = p.label
+        figures = {
+            "APPLICANTS": value(app, label), "FIRST_TIME": value(app, label, applicant="FRST"),
+            "SUBSEQUENT": value(app, label, applicant="SSEQ"),
+            "DECISIONS": value(dec, label), "POSITIVE": value(dec, label, decision="POS"),
+            "WITHDRAWALS": value(wd, label),
+            "PENDING": value(pen, rp.end_month(p)),
+            **{f"DUB_{flow}": value(dub, label, flow=flow) for flow, _, _ in DUBLIN_FLOWS},
+        }
+        for indicator, number in figures.items():
+            out.setdefault(indicator, {})[label] = number
+    return out
+
+
+#: indicators whose change against the previous period and a year earlier is published
+CHANGED = ("APPLICANTS", "FIRST_TIME", "DECISIONS", "PENDING", "WITHDRAWALS", "DUB_REQ_OUT",
+           "DUB_REQ_IN", "DUB_TRF_OUT", "DUB_TRF_IN")
+#: rates: indicator → (numerator, denominator)
+RATES = {"RECOGNITION": ("POSITIVE", "DECISIONS"), "FIRST_TIME_SHARE": ("FIRST_TIME", "APPLICANTS"),
+         "SUBSEQUENT_SHARE": ("SUBSEQUENT", "APPLICANTS"),
+         "DUB_ACCEPTANCE_OUT": ("DUB_ACC_OUT", "DUB_REPLY_OUT"),
+         "DUB_ACCEPTANCE_IN": ("DUB_ACC_IN", "DUB_REPLY_IN"),
+         "DUB_TRANSFER_OUT": ("DUB_TRF_OUT", "DUB_ACC_OUT"),
+         "DUB_TRANSFER_IN": ("DUB_TRF_IN", "DUB_ACC_IN")}
+
+
+def rates_table(basis: Mapping[str, Table], period: Period, top: int = 10) -> Table:
+    """RPT_RATES: in tenths of a percent, from the exact figures: each rate of :data:`RATES`
+    for every comparison period; the change of each :data:`CHANGED` indicator from the period
+    before (``CHG_PREV_*``) and from a year earlier (``CHG_YEAR_*``), for the period; the
+    recognition rate of the ``top`` citizenships with most decisions in the period. A rate
+    whose denominator is 0 is not a cell (shown as "not applicable")."""
+    rp = ReportPeriods.of(period)
+    figures = key_values(basis, rp)
+    rows: list[tuple[str, str, str, int | None]] = []
+    for indicator, (num, den) in RATES.items():
+        for p in rp.comparison:
+            rows.append((indicator, "TOTAL", p.label,
+                         tenths_of_percent(figures[num][p.label], figures[den][p.label])))
+    label = period.label
+    for indicator in CHANGED:
+        series = figures[indicator]
+        rows.append((f"CHG_PREV_{indicator}", "TOTAL", label,
+                     change_tenths(series[label], series[rp.previous.label])))
+        rows.append((f"CHG_YEAR_{indicator}", "TOTAL", label,
+                     change_tenths(series[label], series[rp.year_earlier.label])))
+    for citizen, total, positive in top_decided(basis["RPT_DECISIONS"], label, top):
+        rows.append(("RECOGNITION", citizen, label, tenths_of_percent(positive, total)))
+    data = pd.DataFrame([r for r in rows if r[3] is not None],
+                        columns=["indicator", "citizen", "TIME_PERIOD", "OBS_VALUE"])
+    data = data.drop_duplicates(["indicator", "citizen", "TIME_PERIOD"])
+    data = data.sort_values(["indicator", "citizen", "TIME_PERIOD"], kind="stable")
+    data["OBS_VALUE"] = data["OBS_VALUE"].astype("int64")
+    return Table(
+        name="RPT_RATES", title="Rates and changes (tenths of a percent)",
+        definition=(
+            "Computed from the exact figures of the RPT_ tables, in tenths of a percent (432 = "
+            "43.2 %), rounded half away from zero. RECOGNITION: positive first-instance "
+            "decisions / all first-instance decisions (by citizenship for the citizenships "
+            "with most decisions); FIRST_TIME_SHARE, SUBSEQUENT_SHARE: first-time and "
+            "subsequent applicants / all applicants; DUB_ACCEPTANCE_*: accepted replies / all "
+            "replies; DUB_TRANSFER_*: transfers / acceptances in the same period; CHG_PREV_x "
+            "and CHG_YEAR_x: relative change of x from the period before and from the same "
+            "period a year earlier (negative: a fall); PENDING compares the stocks at the ends "
+            "of the periods. A rate whose denominator is zero is not listed."),
+        kind="national", freq=period.freq, unit="PCT1", dimensions=("indicator", "citizen"),
+        data=data.reset_index(drop=True))
+
+
+def top_decided(decisions: Table, period: str, n: int) -> list[tuple[str, int, int]]:
+    """``(citizen, decisions, positive)`` for the ``n`` citizenships with most first-instance
+    decisions in ``period`` (exact; ties by code; UNK and STLS included as any code)."""
+    frame = decisions.data[(decisions.data["TIME_PERIOD"] == period)
+                           & (decisions.data["citizen"] != "TOTAL")]
+    totals = frame[frame["decision"] == "TOTAL"].set_index("citizen")["OBS_VALUE"]
+    positive = frame[frame["decision"] == "POS"].set_index("citizen")["OBS_VALUE"]
+    ranked = sorted(totals.items(), key=lambda kv: (-int(kv[1]), str(kv[0])))[:n]
+    return [(str(c), int(t), int(positive.get(c, 0))) for c, t in ranked]
+
+
+# ---------------------------------------------------------------- files
+def _metadata(table: Table) -> dict[str, object]:
+    return {"name": table.name, "title": table.title, "definition": table.definition,
+            "kind": table.kind, "freq": table.freq, "unit": table.unit,
+            "dimensions": list(table.dimensions)}
+
+
+def write_basis(tables: Sequence[Table], folder: Path, context: Mapping[str, object]) -> None:
+    """Each table as an exact CSV (dimensions, TIME_PERIOD, OBS_VALUE) in ``folder``, with
+    ``tables.json``: the tables' metadata and the run's context (period, as_of...). A zero
+    cell is written as such (count tables have none; in RPT_RATES it is a change of 0.0 %).
+    """
+    for table in tables:
+        cells = table_cells(table, drop_zeros=False, allow_negative=True)
+        lines = [",".join([*table.dimensions, "TIME_PERIOD", "OBS_VALUE"])]
+        lines += [",".join([*codes, str(number)]) for codes, number in cells]
+        write_text("\n".join(lines) + "\n", folder / f"{table.name}.csv")
+    write_json({"context": dict(context), "tables": [_metadata(t) for t in tables]},
+               folder / TABLES_FILE)
+
+
+def read_basis(folder: Path) -> tuple[dict[str, Table], dict[str, object]]:
+    """The tables and context written by :func:`write_basis`."""
+    index = json.loads((folder / TABLES_FILE).read_text(encoding="utf-8"))
+    tables = {}
+    for meta in index["tables"]:
+        dims = tuple(meta["dimensions"])
+        data = pd.read_csv(folder / f"{meta['name']}.csv", dtype=str, keep_default_na=False)
+        data = data[[*dims, "TIME_PERIOD", "OBS_VALUE"]].astype(object)
+        data["OBS_VALUE"] = data["OBS_VALUE"].astype("int64")
+        tables[meta["name"]] = Table(
+            name=meta["name"], title=meta["title"], definition=meta["definition"],
+            kind=meta["kind"], freq=meta["freq"], unit=meta["unit"], dimensions=dims,
+            data=data.reset_index(drop=True))
+    return tables, index["context"]

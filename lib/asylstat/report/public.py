@@ -1,0 +1,143 @@
+"""Public tables (outputs.md: ``public/<PERIOD>_public.xlsx`` and ``public/<DATAFLOW>.csv``).
+
+The run's Eurostat-definition tables, its national tables and the report's tables, rounded for
+dissemination as statistics.md says (:mod:`asylstat.report.rounding`): every count of persons,
+applications or appeals is rounded to the nearest multiple of 5, each cell independently;
+Dublin tables (events), durations in days and rates are published as computed.
+
+**A cell that rounds to 0 is left out.** The tables list non-zero cells only and a reader
+treats a missing cell as zero (statistics.md, "Cells"), so an omitted cell reads exactly as its
+rounded value, 0. Writing an explicit 0 would instead tell the reader that the exact figure was
+1 or 2 rather than 0 — the very detail rounding is meant to withhold — and would break the
+"no zero cell" layout of the SDMX-CSV files.
+
+The exact tables stay in ``tables/`` and in the transmission; nothing here is exact unless its
+table is listed as unrounded by :func:`is_rounded`.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from openpyxl import load_workbook
+from openpyxl.styles import Font
+from openpyxl.writer.excel import ExcelWriter
+
+from asylstat.checks import RuleResult
+from asylstat.dataflows.dublin import ANNUAL as DUBLIN_DATAFLOWS
+from asylstat.dataflows.dublin import national_name
+from asylstat.report.rounding import round_to_base
+from asylstat.tables import Table
+from asylstat.write import workbook as xlsx
+from asylstat.write.sdmx import sdmx_csv_text, table_cells, write_bytes_atomically
+
+log = logging.getLogger(__name__)
+
+#: Dublin tables: events, published unrounded (statistics.md, "Dublin III" and "Dissemination")
+DUBLIN_TABLES: frozenset[str] = frozenset(
+    {s.name for s in DUBLIN_DATAFLOWS} | {national_name(s.name) for s in DUBLIN_DATAFLOWS}
+    | {"RPT_DUBLIN"})
+#: units that are not counts: durations (median days) and rates (tenths of a percent)
+UNROUNDED_UNITS: frozenset[str] = frozenset({"DAYS", "PCT1"})
+
+ROUNDING_NOTE = (
+    "Public figures. Counts of persons (and of applications and appeals) are rounded to the "
+    "nearest multiple of 5 (for example 2 → 0, 3 → 5, 12 → 10, 13 → 15), each cell "
+    "independently, so a total may differ from the sum of its rounded parts. A cell not listed "
+    "is zero after rounding. Dublin figures (events) and durations are not rounded; rates are "
+    "computed from the exact figures and given in tenths of a percent (unit PCT1: 432 = 43.2 %). "
+    "Exact figures are transmitted to Eurostat (Regulation (EC) 862/2007).")
+_TABLE_NOTE_ROUNDED = (" Public table: each figure rounded to the nearest multiple of 5, "
+                       "independently; cells that round to 0 are not listed.")
+_TABLE_NOTE_EXACT = " Public table: figures not rounded (statistics.md, Dissemination)."
+
+
+def is_rounded(table: Table) -> bool:
+    """Whether a table's figures are rounded for the public: every count except Dublin tables
+    (events, "published unrounded") and units that are not counts (days, rates)."""
+    return table.name not in DUBLIN_TABLES and table.unit not in UNROUNDED_UNITS
+
+
+def public_table(table: Table) -> Table:
+    """The public version of ``table``: each cell rounded independently when
+    :func:`is_rounded`, cells that round to 0 left out (module docstring), a note appended to
+    the definition. The input is not modified."""
+    data = table.data.copy()
+    rounded = is_rounded(table)
+    if rounded:
+        data["OBS_VALUE"] = [round_to_base(v) for v in data["OBS_VALUE"].tolist()]
+        data = data[data["OBS_VALUE"] != 0]
+    data["OBS_VALUE"] = data["OBS_VALUE"].astype("int64")
+    note = _TABLE_NOTE_ROUNDED if rounded else _TABLE_NOTE_EXACT
+    return replace(table, definition=table.definition + note, data=data.reset_index(drop=True))
+
+
+def public_csv_text(table: Table) -> str:
+    """A national or report table as CSV (dimensions, ``TIME_PERIOD``, ``OBS_VALUE``), sorted as
+    the transmission files are; rates may be negative (a fall) or zero (no change), and such a
+    cell is listed: in a table of rates a missing cell means "not applicable"."""
+    cells = table_cells(table, drop_zeros=False, allow_negative=True)
+    lines = [",".join([*table.dimensions, "TIME_PERIOD", "OBS_VALUE"])]
+    lines += [",".join([*codes, str(value)]) for codes, value in cells]
+    return "\n".join(lines) + "\n"
+
+
+def public_workbook_bytes(tables: Sequence[Table], *, title: str,
+                          metadata: Mapping[str, str]) -> bytes:
+    """The formatted workbook of :mod:`asylstat.write.workbook` for public tables, with the
+    rounding note in place of the exact-figures note of its "About" sheet."""
+    data = xlsx.workbook_bytes(tables, title=title, metadata=metadata)
+    wb = load_workbook(io.BytesIO(data))
+    about = wb[xlsx.ABOUT_SHEET]
+    about["A2"] = ROUNDING_NOTE
+    about["A2"].font = Font(italic=True, color="595959")
+    raw = io.BytesIO()
+    ExcelWriter(wb, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED)).save()
+    return xlsx._deterministic_zip(raw.getvalue())  # same fixed zip layout as the tables
+
+
+def write_public(tables: Sequence[Table], folder: Path, *, period: str,
+                 metadata: Mapping[str, str]) -> list[Table]:
+    """Write ``<folder>/<period>_public.xlsx`` (every table), ``<folder>/<DATAFLOW>.csv`` per
+    Eurostat dataflow (SDMX-CSV, rounded values) and ``<folder>/national/<TABLE>.csv`` per
+    national or report table. Returns the public tables."""
+    public = [public_table(t) for t in tables]
+    for table in public:
+        if table.kind == "eurostat":
+            text = sdmx_csv_text(table)
+            write_bytes_atomically(text.encode("utf-8"), folder / f"{table.name}.csv")
+        else:
+            write_bytes_atomically(public_csv_text(table).encode("utf-8"),
+                                   folder / "national" / f"{table.name}.csv")
+    workbook = public_workbook_bytes(
+        public, title=f"Asylum statistics, Belgium, {period} — public tables",
+        metadata=metadata)
+    write_bytes_atomically(workbook, folder / f"{period}_public.xlsx")
+    log.info("public tables: %d tables (%d rounded) in %s", len(public),
+             sum(is_rounded(t) for t in public), folder)
+    return public
+
+
+def check_public(exact: Sequence[Table], public: Sequence[Table]) -> RuleResult:
+    """Every public cell is the exact cell rounded (or equal, for unrounded tables), every
+    rounded cell is a multiple of 5, and no non-zero rounded cell is missing."""
+    failures: list[str] = []
+    by_name = {t.name: t for t in public}
+    for table in exact:
+        shown = dict(table_cells(by_name[table.name], drop_zeros=False, allow_negative=True))
+        for key, value in table_cells(table, drop_zeros=False, allow_negative=True):
+            expected = round_to_base(value) if is_rounded(table) else value
+            if shown.get(key, 0) != expected or (is_rounded(table) and expected % 5):
+                failures.append(f"{table.name} {'/'.join(key)}: public {shown.get(key, 0)}, "
+                                f"expected {expected}")
+    return RuleResult(
+        rule="public.rounding", severity="error", status="fail" if failures else "pass",
+        count=len(failures),
+        message=(f"{len(failures)} public cell(s) differ from the rounding rule"
+                 if failures else "every public cell follows the rounding rule"),
+        examples=tuple(failures[:5]))
