@@ -14,6 +14,13 @@ The bytes are deterministic: the document dates come from ``metadata["as_of"]`` 
 so the same tables and metadata always give the same file. ``verify`` compares two workbooks
 cell by cell with :func:`read_workbook_cells`; the "About" sheet (:data:`ABOUT_SHEET`) holds the
 run's metadata (run id, code version...) and is expected to differ between two runs.
+
+Speed: openpyxl builds everything but the data rows (the "About" sheet, rows 1-5 of each table
+sheet, styles, widths, filters, merged cells, print titles) and one placeholder cell that makes
+it register the ``#,##0`` style; the data rows, up to a million in an annual run, are then
+streamed as XML straight into the final zip entry, in exactly the form openpyxl gives a row (inline
+strings, ``t="n"`` numbers written ``%.16g``), instead of being built cell object by cell object.
+Every code is written as text (never as a formula or an error value, whatever it starts with).
 """
 
 from __future__ import annotations
@@ -23,19 +30,22 @@ import logging
 import math
 import re
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import IllegalCharacterError
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from asylstat.tables import Table
-from asylstat.write.sdmx import table_cells, write_bytes_atomically
+from asylstat.write.sdmx import Cell, table_cells, write_bytes_atomically
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +79,11 @@ _HEADER_FILL = PatternFill(fill_type="solid", fgColor="DDEBF7")
 _HEADER_BORDER = Border(bottom=Side(style="thin", color="808080"))
 _WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 _LINK_FONT = Font(color="0563C1", underline="single")
+
+#: Excel's limit on the text of one cell; openpyxl cuts longer text to it.
+MAX_CELL_TEXT = 32767
+#: Data rows joined into one piece of the sheet's XML before it is compressed.
+_ROWS_PER_CHUNK = 10_000
 
 _MIN_WIDTH, _MAX_WIDTH = 8, 60
 _LINE_HEIGHT = 15.0
@@ -186,8 +201,25 @@ def _write_about(ws: Worksheet, tables: Sequence[Table], names: Sequence[str], *
     _set_widths(ws, widths)
 
 
-def _write_table(ws: Worksheet, table: Table, *, as_of: str | None) -> int:
-    """One table sheet (layout in the module docstring); returns the number of cells."""
+def _column_widths(columns: Sequence[str], cells: Sequence[Cell]) -> list[int]:
+    """Characters needed by each column: its header, its longest code, and the widest value as
+    Excel shows it with ``#,##0`` (the largest, or the most negative, value)."""
+    widths = [len(c) for c in columns]
+    if cells:
+        for index, codes in enumerate(zip(*(key for key, _ in cells), strict=True)):
+            widths[index] = max(widths[index], max(map(len, set(codes))))
+        values = [value for _, value in cells]
+        widths[-1] = max(widths[-1], len(f"{max(values):,}"), len(f"{min(values):,}"))
+    return widths
+
+
+def _write_table(ws: Worksheet, table: Table, *, as_of: str | None) -> list[Cell]:
+    """Rows 1-5 of one table sheet and its settings (layout in the module docstring); returns the
+    table's validated cells, whose rows :func:`_data_rows_xml` writes.
+
+    Only the value of the first cell is put in the sheet (row 6): it makes openpyxl register
+    the ``#,##0`` style in its usual place; :func:`_splice_data_rows` replaces that row.
+    """
     cells = table_cells(table, drop_zeros=False, allow_negative=True)
     columns = table.columns
     n_columns = len(columns)
@@ -212,16 +244,10 @@ def _write_table(ws: Worksheet, table: Table, *, as_of: str | None) -> int:
         cell.fill = _HEADER_FILL
         cell.border = _HEADER_BORDER
 
-    widths = [len(c) for c in columns]
-    for offset, (key, value) in enumerate(cells):
-        row = FIRST_DATA_ROW + offset
-        for column, code in enumerate(key, start=1):
-            ws.cell(row=row, column=column, value=code)
-            widths[column - 1] = max(widths[column - 1], len(code))
-        cell = ws.cell(row=row, column=n_columns, value=value)
-        cell.number_format = NUMBER_FORMAT
-        widths[-1] = max(widths[-1], len(f"{value:,}"))
-    _set_widths(ws, widths)
+    if cells:
+        placeholder = ws.cell(row=FIRST_DATA_ROW, column=n_columns, value=cells[0][1])
+        placeholder.number_format = NUMBER_FORMAT
+    _set_widths(ws, _column_widths(columns, cells))
 
     total_width = sum(ws.column_dimensions[get_column_letter(i)].width
                       for i in range(1, n_columns + 1))
@@ -229,12 +255,81 @@ def _write_table(ws: Worksheet, table: Table, *, as_of: str | None) -> int:
     ws.auto_filter.ref = f"A{HEADER_ROW}:{last}{HEADER_ROW + max(1, len(cells))}"
     ws.freeze_panes = FREEZE_CELL
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
-    return len(cells)
+    return cells
 
 
-def _deterministic_zip(data: bytes) -> bytes:
+def inline_text_xml(code: str) -> str:
+    """``code`` as the ``<t>`` element of an inline-string cell, exactly as openpyxl writes it.
+
+    Cut to :data:`MAX_CELL_TEXT` characters, ``&``, ``<`` and ``>`` escaped, ``xml:space`` kept
+    when the text has leading or trailing blanks; a control character Excel cannot hold raises
+    openpyxl's ``IllegalCharacterError``, as assigning it to a cell does.
+    """
+    text = code[:MAX_CELL_TEXT]
+    if ILLEGAL_CHARACTERS_RE.search(text):
+        raise IllegalCharacterError(f"{text} cannot be used in worksheets.")
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    stripped = text.strip()
+    space = ' xml:space="preserve"' if stripped and stripped != text else ""
+    return f"<t{space}>{escaped}</t>"
+
+
+def _row_template(n_codes: int, number_style: int) -> str:
+    """``str.format`` template of one data row: field 0 is the row number, fields 1..n the
+    ``<t>`` elements of the codes, field n+1 the value (formatted ``.16g``, as openpyxl does)."""
+    codes = "".join(f'<c r="{get_column_letter(i)}{{0}}" t="inlineStr"><is>{{{i}}}</is></c>'
+                    for i in range(1, n_codes + 1))
+    value = (f'<c r="{get_column_letter(n_codes + 1)}{{0}}" s="{number_style}" t="n">'
+             f"<v>{{{n_codes + 1}:.16g}}</v></c>")
+    return f'<row r="{{0}}">{codes}{value}</row>'
+
+
+def data_rows_xml(cells: Sequence[Cell], number_style: int, *,
+                  first_row: int = FIRST_DATA_ROW) -> Iterator[str]:
+    """The ``<row>`` elements of ``cells`` from ``first_row`` on, in pieces of
+    :data:`_ROWS_PER_CHUNK` rows: codes as inline strings, values as numbers of style
+    ``number_style`` (the index of the ``#,##0`` cell format)."""
+    if not cells:
+        return
+    codes = {code for key, _ in cells for code in key}
+    text = {code: inline_text_xml(code) for code in codes}.__getitem__
+    row_xml = _row_template(len(cells[0][0]), number_style).format
+    for start in range(0, len(cells), _ROWS_PER_CHUNK):
+        chunk = cells[start:start + _ROWS_PER_CHUNK]
+        yield "".join([row_xml(row, *map(text, key), value)
+                       for row, (key, value) in enumerate(chunk, first_row + start)])
+
+
+def _splice_data_rows(sheet_xml: bytes, *, cells: Sequence[Cell], number_style: int,
+                      ) -> Iterator[bytes]:
+    """The sheet openpyxl wrote (rows 1-5 and the placeholder row 6) with the placeholder
+    replaced by every data row and the ``<dimension>`` widened to the last data row."""
+    text = sheet_xml.decode("utf-8")
+    start = text.find(f'<row r="{FIRST_DATA_ROW}"')
+    end = text.find("</sheetData>")
+    last = get_column_letter(len(cells[0][0]) + 1)
+    head, n = re.subn(r'<dimension ref="[^"]*"',
+                      f'<dimension ref="A1:{last}{HEADER_ROW + len(cells)}"', text[:start], count=1)
+    if start < 0 or end < start or n != 1:
+        raise RuntimeError("unexpected worksheet XML from openpyxl: no placeholder row "
+                           f"{FIRST_DATA_ROW} or no <dimension> to replace")
+    yield head.encode("utf-8")
+    for piece in data_rows_xml(cells, number_style):
+        yield piece.encode("utf-8")
+    yield text[end:].encode("utf-8")
+
+
+def _deterministic_zip(data: bytes,
+                       fill: Mapping[str, Callable[[bytes], Iterable[bytes]]] | None = None,
+                       ) -> bytes:
     """Re-zip an xlsx with fixed entry dates and attributes, ``[Content_Types].xml`` first and the
-    other entries in sorted order."""
+    other entries in sorted order.
+
+    ``fill`` maps an entry name to a function of the entry's bytes that gives its new content in
+    pieces, which are compressed as they come (the data rows of a large sheet are never held in
+    memory as one document).
+    """
+    fill = fill or {}
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, \
             zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
@@ -244,7 +339,12 @@ def _deterministic_zip(data: bytes) -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3
             info.external_attr = 0o644 << 16
-            target.writestr(info, source.read(name))
+            if name in fill:
+                with target.open(info, "w") as entry:
+                    for piece in fill[name](source.read(name)):
+                        entry.write(piece)
+            else:
+                target.writestr(info, source.read(name))
     return out.getvalue()
 
 
@@ -255,11 +355,12 @@ def workbook_bytes(tables: Sequence[Table], *, title: str, metadata: Mapping[str
     wb = Workbook()
     about = wb.active
     about.title = ABOUT_SHEET
-    counts = []
+    sheets: list[tuple[Worksheet, list[Cell]]] = []
     for table, name in zip(tables, names, strict=True):
-        counts.append(_write_table(wb.create_sheet(title=name), table,
-                                   as_of=str(as_of) if as_of else None))
-    _write_about(about, tables, names, title=title, metadata=metadata, cell_counts=counts)
+        ws = wb.create_sheet(title=name)
+        sheets.append((ws, _write_table(ws, table, as_of=str(as_of) if as_of else None)))
+    _write_about(about, tables, names, title=title, metadata=metadata,
+                 cell_counts=[len(cells) for _, cells in sheets])
     wb.active = 0
 
     moment = document_datetime(metadata)
@@ -271,8 +372,14 @@ def workbook_bytes(tables: Sequence[Table], *, title: str, metadata: Mapping[str
 
     raw = io.BytesIO()
     # ExcelWriter directly: openpyxl's save_workbook() stamps `modified` with the current time.
-    ExcelWriter(wb, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED)).save()
-    return _deterministic_zip(raw.getvalue())
+    # Stored, not compressed: the entries are compressed once, by _deterministic_zip.
+    ExcelWriter(wb, zipfile.ZipFile(raw, "w", zipfile.ZIP_STORED)).save()
+    # After saving, each sheet knows its part name and the placeholder its style index.
+    fill = {ws.path.lstrip("/"): partial(
+                _splice_data_rows, cells=cells,
+                number_style=ws.cell(row=FIRST_DATA_ROW, column=len(cells[0][0]) + 1).style_id)
+            for ws, cells in sheets if cells}
+    return _deterministic_zip(raw.getvalue(), fill)
 
 
 def write_workbook(tables: Sequence[Table], path: Path, *, title: str,
