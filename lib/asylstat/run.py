@@ -224,6 +224,12 @@ def run_production(params: RunParameters) -> RunOutcome:
                  format_as_of(params.as_of))
         quality = check_warehouse(snap, params.period.months())
         results = [*results, *warnings.results, *quality.results]
+        if not blocking(results):
+            from asylstat.report.stage import make_dissemination
+
+            log.info("[4/5] public tables and narrative reports")
+            results = [*results, *make_dissemination(stage, params.period, snap, tables,
+                                                     metadata)]
         log.info("[4/5] writing the outputs")
         write_outputs(stage, params, tables, results, metadata, quality=quality,
                       warnings=warnings)

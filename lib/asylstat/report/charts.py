@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -22,6 +23,8 @@ from asylstat.report.i18n import Translator
 BLUE, ORANGE, GREEN, VERMILION, SKY, GREY = ("#0072B2", "#E69F00", "#009E73", "#D55E00",
                                              "#56B4E9", "#999999")
 WIDTH = 7.5
+#: characters per line of the source note under a chart
+SOURCE_WIDTH = 125
 DPI = 120
 
 
@@ -47,12 +50,17 @@ class Chart:
 
 
 def _frame(t: Translator, title: str, source: str, height: float = 3.6) -> tuple[Figure, object]:
+    """A figure with one axes, its title, and the source line (wrapped) in a band at the
+    bottom that the layout keeps free."""
     fig = Figure(figsize=(WIDTH, height), layout="constrained")
+    lines = textwrap.wrap(source, SOURCE_WIDTH)
+    band = (0.08 + 0.13 * len(lines)) / height
+    fig.get_layout_engine().set(rect=(0, band, 1, 1 - band))
     ax = fig.subplots()
     ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
     ax.spines[["top", "right"]].set_visible(False)
-    fig.text(0.01, 0.005, source, fontsize=7, color="#444444", ha="left", va="bottom")
-    fig.get_layout_engine().set(h_pad=0.12)
+    fig.text(0.01, 0.06 / height, "\n".join(lines), fontsize=7, color="#444444", ha="left",
+             va="bottom")
     return fig, ax
 
 
@@ -73,7 +81,8 @@ def monthly_applicants(t: Translator, months: Sequence[str], total: Sequence[int
     ax.set_xlabel(t.text("chart.axis.month"))
     ax.set_ylabel(t.text("chart.axis.persons"))
     _number_axis(t, ax.yaxis)
-    ax.legend(frameon=False, fontsize=8, loc="upper left")
+    ax.set_ylim(0, max([*total, 1]) * 1.25)  # room for the legend above the bars
+    ax.legend(frameon=False, fontsize=8, loc="upper left", ncols=2)
     alt = t.text("chart.applicants.alt", first=t.period(months[0]) if months else "",
                  last=t.period(months[-1]) if months else "")
     return Chart(fig, alt, t.text("chart.applicants.caption"))
@@ -106,7 +115,8 @@ def decisions(t: Translator, outcomes: Sequence[str], periods: Sequence[str],
     ax.set_xlabel(t.text("chart.axis.outcome"))
     ax.set_ylabel(t.text("chart.axis.persons"))
     _number_axis(t, ax.yaxis)
-    ax.legend(frameon=False, fontsize=8)
+    ax.set_ylim(0, max([v for row in values for v in row] + [1]) * 1.2)
+    ax.legend(frameon=False, fontsize=8, loc="upper left", ncols=len(periods) or 1)
     alt = t.text("chart.decisions.alt", periods=t.join([t.period(p) for p in periods]))
     return Chart(fig, alt, t.text("chart.decisions.caption"))
 

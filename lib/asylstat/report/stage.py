@@ -186,7 +186,10 @@ def make_dissemination(stage: Path, period: Period, snap: Snapshot, tables: Sequ
                "run_id": metadata.get("run_id", ""), "kind": metadata.get("kind", "")}
     write_basis(basis, stage / REPORT_TABLES_DIR, context)
     every = [*tables, *basis]
-    public = write_public(every, stage / "public", period=period.label, metadata=metadata)
+    public_metadata = {k: metadata[k] for k in ("period", "kind", "as_of", "run_id")
+                       if k in metadata}  # no warehouse address in a public file
+    public = write_public(every, stage / "public", period=period.label,
+                          metadata=public_metadata)
     results = [check_public(every, public), check_basis(tables, basis)]
     public_by_name = {t.name: t for t in public}
     results += make_reports(stage, public_by_name, languages)
