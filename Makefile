@@ -17,7 +17,7 @@ RUN_OPTS = --period "$(PERIOD)" $(if $(DWH_SCHEMA),--schema "$(DWH_SCHEMA)") \
            $(if $(OUTPUT_DIR),--output-dir "$(OUTPUT_DIR)") \
            $(if $(DWH_URL),--dwh-url "$(DWH_URL)") $(if $(AS_OF),--as-of "$(AS_OF)")
 
-.PHONY: help setup monthly quarterly annual verify demo-dwh lab test lint clean-venv pg-up pg-down bench
+.PHONY: help setup monthly quarterly annual verify demo-dwh lab test lint clean-venv pg-up pg-down bench chromium
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -33,13 +33,25 @@ $(STAMP): requirements.lock pyproject.toml
 
 setup: $(STAMP) ## create .venv from the lock file (done by every target that needs it)
 
-monthly: $(STAMP) ## production run for a month: make monthly PERIOD=2024-07
+# Debian's chromium prints the reports to PDF and opens them in the report tests. Installed when
+# absent and we are root (CI, fresh machines); otherwise the reports are made in HTML only.
+chromium: ## Debian's chromium for PDF reports (installed if absent, when root)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    { apt-get install -y -qq chromium fonts-dejavu-core >/dev/null 2>&1 || \
+	      { apt-get update -qq >/dev/null && \
+	        apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }; } || \
+	      echo "chromium could not be installed: reports will be HTML only"; \
+	  else echo "chromium is not installed (as root: apt-get install chromium): reports will be HTML only"; fi; }
+
+monthly: $(STAMP) chromium ## production run for a month: make monthly PERIOD=2024-07
 	$(BIN)/asylstat run monthly $(RUN_OPTS)
 
-quarterly: $(STAMP) ## production run for a quarter: make quarterly PERIOD=2024-Q3
+quarterly: $(STAMP) chromium ## production run for a quarter: make quarterly PERIOD=2024-Q3
 	$(BIN)/asylstat run quarterly $(RUN_OPTS)
 
-annual: $(STAMP) ## production run for a year: make annual PERIOD=2024
+annual: $(STAMP) chromium ## production run for a year: make annual PERIOD=2024
 	$(BIN)/asylstat run annual $(RUN_OPTS)
 
 verify: $(STAMP) ## re-do the published run and compare: make verify PERIOD=2024-Q3
@@ -52,7 +64,7 @@ lab: $(STAMP) ## JupyterLab on the notebooks, with the project's kernel
 	test -f data/demo.duckdb || $(BIN)/asylstat demo-dwh
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
-test: $(STAMP) ## run the test suite (starts the scratch PostgreSQL server when it can)
+test: $(STAMP) chromium ## run the test suite (starts the scratch PostgreSQL server when it can)
 	@export ASYLSTAT_TEST_PG_URL="$${ASYLSTAT_TEST_PG_URL:-$$(scripts/pg.sh start | sed -n 's/^DWH_URL=//p')}"; \
 	  test -n "$$ASYLSTAT_TEST_PG_URL" || echo "no PostgreSQL server: its tests will be skipped"; \
 	  $(BIN)/python -m pytest -q
