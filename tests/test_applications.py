@@ -252,3 +252,13 @@ def test_a_quarter_gives_each_month_separately(snapshot_of):
     assert list(t.data.columns) == ["citizen", "sex", "age", "applicant", "TIME_PERIOD",
                                     "OBS_VALUE"]
     assert str(t.data["OBS_VALUE"].dtype) == "int64"
+
+
+def test_share_is_computed_from_exact_figures_with_one_decimal():
+    from asylstat.report.applications import share
+
+    assert share(163, 1000) == "16.3%"
+    assert share(1, 3) == "33.3%"  # 33.33…
+    assert share(2, 3) == "66.7%"  # 66.66… rounds half up
+    assert share(1, 8) == "12.5%"
+    assert share(0, 0) == "n/a"

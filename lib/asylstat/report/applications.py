@@ -47,13 +47,65 @@ def narrative(appctzm: Table, umactm: Table, accm: Table) -> str:
     return "\n".join(lines)
 
 
+def share(part: int, whole: int) -> str:
+    """A share in percent with one decimal, from exact integers (half up), or "n/a"."""
+    if whole <= 0:
+        return "n/a"
+    tenths = (part * 1000 * 2 + whole) // (2 * whole)
+    return f"{tenths // 10}.{tenths % 10}%"
+
+
+def national_lines(submission: Table, registration: Table, delays: Table) -> list[str]:
+    """Applications lodged, the share of subsequent ones, the registration backlog and
+    delays, for the run's own (longest) period."""
+    period = max(set(submission.data["TIME_PERIOD"]) | set(registration.data["TIME_PERIOD"]),
+                 key=lambda p: (len(p), p), default=None)
+    if period is None:
+        return []
+    apps = _cell(submission).get(period, 0)
+    subsequent = _cell(submission, legal_type="SUBSEQUENT").get(period, 0)
+    backlog = _steps(registration, "BACKLOG").get(period, 0)
+    reg_median = _steps(delays, "REGISTERED", stat="P50").get(period)
+    lines = [f"- **{period}** (national definitions, resettlement included): {apps:,} "
+             f"applications lodged, {share(subsequent, apps)} of them subsequent; "
+             f"{counted(backlog, 'person', 'persons')} presented but not yet registered at the "
+             "end of the period."]
+    if reg_median is not None:
+        p90 = _steps(delays, "REGISTERED", stat="P90").get(period, 0)
+        lines.append(f"- Median time from presentation to registration: "
+                     f"{counted(reg_median, 'day', 'days')} (90th percentile "
+                     f"{counted(p90, 'day', 'days')}).")
+    return lines
+
+
+def counted(n: int, singular: str, plural: str) -> str:
+    """``1 person``, ``2 persons``: a count with its noun."""
+    return f"{n:,} {singular if n == 1 else plural}"
+
+
+def _steps(table: Table, step: str, **fixed: str) -> dict[str, int]:
+    frame = table.data[table.data["step"] == step]
+    for dim, value in fixed.items():
+        frame = frame[frame[dim] == value]
+    if "channel" in table.dimensions:
+        frame = frame[frame["channel"] == "TOTAL"]
+    return {p: int(v) for p, v in zip(frame["TIME_PERIOD"], frame["OBS_VALUE"], strict=True)}
+
+
 def narrative_for(tables: list[Table]) -> str:
-    """The narrative when the run made the applicant tables, else a sentence saying why not."""
+    """The narrative of the applicant tables (when the run made them) and of the national
+    registration and submission tables."""
     by_name = {t.name: t for t in tables}
     needed = ("MIGR_ASYAPPCTZM", "MIGR_ASYUMACTM", "MIGR_ASYACCM")
-    if not all(n in by_name for n in needed):
-        return "The applicant tables are monthly: this run's period has none."
-    return narrative(*(by_name[n] for n in needed))
+    lines = []
+    if all(n in by_name for n in needed):
+        lines.append(narrative(*(by_name[n] for n in needed)))
+    else:
+        lines.append("The Eurostat applicant tables are monthly: this run's period has none.")
+    national = ("NAT_SUBMISSION", "NAT_REGISTRATION", "NAT_REGISTRATION_DELAYS")
+    if all(n in by_name for n in national):
+        lines += national_lines(*(by_name[n] for n in national))
+    return "\n".join(lines)
 
 
 def chart_for(tables: list[Table]) -> Figure | None:
