@@ -62,6 +62,11 @@ class Translator:
 
     lang: str
 
+    def __post_init__(self) -> None:
+        if self.lang not in LOCALES:
+            raise ValueError(f"unknown report language {self.lang!r}; known: "
+                             f"{', '.join(LANGUAGES)}")
+
     @property
     def locale(self) -> Locale:
         return Locale.parse(LOCALES[self.lang])

@@ -1,0 +1,108 @@
+"""Public tables (outputs.md ``public/``): written with the project's writers, read back with
+openpyxl and as text; expected values worked out by hand in each test."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import openpyxl
+import pandas as pd
+
+from asylstat.report.public import check_public, is_rounded, public_table, write_public
+from asylstat.tables import Table
+
+PERIOD = "2024-Q3"
+
+
+def table(name: str, kind: str, unit: str, dims: tuple[str, ...],
+          rows: list[tuple]) -> Table:
+    data = pd.DataFrame(rows, columns=[*dims, "TIME_PERIOD", "OBS_VALUE"])
+    data["OBS_VALUE"] = data["OBS_VALUE"].astype("int64")
+    return Table(name=name, title=f"{name} title", definition=f"{name} definition.", kind=kind,
+                 freq="M", unit=unit, dimensions=dims, data=data)
+
+
+APPLICANTS = table("MIGR_ASYACCM", "eurostat", "PER", ("citizen", "sex", "age"), [
+    ("SY", "F", "TOTAL", "2024-07", 2),     # → 0: left out
+    ("SY", "M", "TOTAL", "2024-07", 13),    # → 15
+    ("SY", "T", "TOTAL", "2024-07", 15),    # → 15
+    ("TOTAL", "F", "TOTAL", "2024-07", 2),  # → 0: left out
+    ("TOTAL", "M", "TOTAL", "2024-07", 13),  # → 15
+    ("TOTAL", "T", "TOTAL", "2024-07", 15),  # → 15
+])
+DUBLIN = table("NAT_DUBRO", "national", "NR", ("partner",), [
+    ("DE", "2024-07", 2), ("TOTAL", "2024-07", 2)])
+SUBMISSION = table("NAT_SUBMISSION", "national", "APP", ("legal_type",), [
+    ("INITIAL", "2024-07", 12), ("SUBSEQUENT", "2024-07", 3), ("TOTAL", "2024-07", 15)])
+RATES = table("RPT_RATES", "national", "PCT1", ("indicator", "citizen"), [
+    ("CHG_PREV_APPLICANTS", "TOTAL", "2024-Q3", -64),   # a fall of 6.4 %
+    ("CHG_YEAR_APPLICANTS", "TOTAL", "2024-Q3", 0),     # unchanged: kept as 0
+    ("RECOGNITION", "TOTAL", "2024-Q3", 432)])
+ALL = [APPLICANTS, DUBLIN, SUBMISSION, RATES]
+
+
+def test_the_rounding_policy_by_table():
+    assert is_rounded(APPLICANTS)           # persons
+    assert is_rounded(SUBMISSION)           # applications: national counts, rounded too
+    assert not is_rounded(DUBLIN)           # Dublin events: published unrounded
+    assert not is_rounded(RATES)            # rates: computed from exact figures
+    assert not is_rounded(replace(SUBMISSION, name="NAT_APPEAL_DURATION", unit="DAYS"))
+
+
+def test_public_files_hold_the_rounded_figures(tmp_path):
+    meta = {"period": PERIOD, "as_of": "2026-06-30T00:00:00.000000Z", "run_id": "R1"}
+    write_public(ALL, tmp_path, period=PERIOD, metadata=meta)
+
+    # the Eurostat dataflow in the SDMX-CSV layout, rounded, zero cells left out
+    assert (tmp_path / "MIGR_ASYACCM.csv").read_text(encoding="utf-8") == (
+        "STRUCTURE,STRUCTURE_ID,ACTION,freq,unit,citizen,sex,age,geo,TIME_PERIOD,OBS_VALUE\n"
+        "dataflow,ESTAT:MIGR_ASYACCM(1.0),I,M,PER,SY,M,TOTAL,BE,2024-07,15\n"
+        "dataflow,ESTAT:MIGR_ASYACCM(1.0),I,M,PER,SY,T,TOTAL,BE,2024-07,15\n"
+        "dataflow,ESTAT:MIGR_ASYACCM(1.0),I,M,PER,TOTAL,M,TOTAL,BE,2024-07,15\n"
+        "dataflow,ESTAT:MIGR_ASYACCM(1.0),I,M,PER,TOTAL,T,TOTAL,BE,2024-07,15\n")
+    # national tables: 12 → 10, 3 → 5, 15 → 15; Dublin as it is; rates with their sign
+    national = tmp_path / "national"
+    assert (national / "NAT_SUBMISSION.csv").read_text() == (
+        "legal_type,TIME_PERIOD,OBS_VALUE\nINITIAL,2024-07,10\nSUBSEQUENT,2024-07,5\n"
+        "TOTAL,2024-07,15\n")
+    assert (national / "NAT_DUBRO.csv").read_text() == (
+        "partner,TIME_PERIOD,OBS_VALUE\nDE,2024-07,2\nTOTAL,2024-07,2\n")
+    assert (national / "RPT_RATES.csv").read_text() == (
+        "indicator,citizen,TIME_PERIOD,OBS_VALUE\nCHG_PREV_APPLICANTS,TOTAL,2024-Q3,-64\n"
+        "CHG_YEAR_APPLICANTS,TOTAL,2024-Q3,0\nRECOGNITION,TOTAL,2024-Q3,432\n")
+    assert not (tmp_path / "NAT_SUBMISSION.csv").exists()  # only dataflows at the top
+
+    # the formatted workbook: a note on rounding, one sheet per table, numeric cells
+    book = openpyxl.load_workbook(tmp_path / f"{PERIOD}_public.xlsx")
+    about = book["About"]
+    assert about["A2"].value.startswith("Public figures.")
+    assert "nearest multiple of 5" in about["A2"].value
+    assert "Exact, unrounded" not in str([c.value for row in about.iter_rows() for c in row])
+    sheet = book["MIGR_ASYACCM"]
+    rows = [tuple(c.value for c in row) for row in sheet.iter_rows(min_row=6)]
+    assert rows == [("SY", "M", "TOTAL", "2024-07", 15), ("SY", "T", "TOTAL", "2024-07", 15),
+                    ("TOTAL", "M", "TOTAL", "2024-07", 15),
+                    ("TOTAL", "T", "TOTAL", "2024-07", 15)]
+    assert "rounded to the nearest multiple of 5" in sheet["A2"].value
+    dublin = [tuple(c.value for c in row) for row in book["NAT_DUBRO"].iter_rows(min_row=6)]
+    assert dublin == [("DE", "2024-07", 2), ("TOTAL", "2024-07", 2)]
+
+
+def test_the_public_workbook_is_deterministic(tmp_path):
+    meta = {"period": PERIOD, "as_of": "2026-06-30T00:00:00.000000Z"}
+    write_public(ALL, tmp_path / "a", period=PERIOD, metadata=meta)
+    write_public(ALL, tmp_path / "b", period=PERIOD, metadata=meta)
+    name = f"{PERIOD}_public.xlsx"
+    assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_the_rounding_check_catches_an_unrounded_cell():
+    public = [public_table(t) for t in ALL]
+    assert check_public(ALL, public).status == "pass"
+    # a public SUBSEQUENT cell of 3 (the exact figure) instead of 5
+    data = public[2].data.copy()
+    data.loc[data["legal_type"] == "SUBSEQUENT", "OBS_VALUE"] = 3
+    tampered = [*public[:2], replace(public[2], data=data), public[3]]
+    result = check_public(ALL, tampered)
+    assert (result.status, result.count, result.severity) == ("fail", 1, "error")
+    assert "NAT_SUBMISSION SUBSEQUENT/2024-07: public 3, expected 5" in result.examples
