@@ -278,7 +278,7 @@ def compare_headlines(tables: Iterable[Table], comparisons: ComparisonTables,
                       specs: Callable[[str], CubeSpec],
                       thresholds: Thresholds) -> list[Comparison]:
     """Every Eurostat table's headline total in each period of the run against the previous
-    period and the same period a year earlier."""
+    period and the same period a year earlier (for a year, these are one comparison)."""
     out: list[Comparison] = []
     for table in tables:
         if table.kind != "eurostat":
@@ -296,8 +296,12 @@ def compare_headlines(tables: Iterable[Table], comparisons: ComparisonTables,
             known.update(headline(comparisons.table(table.name, missing), spec))
         unit = UNIT_WORDS.get(table.unit, table.unit)
         for period in periods:
+            compared: set[Period] = set()
             for against, how in COMPARISONS:
                 other = how(period)
+                if other in compared:  # a year: the previous period is the year earlier
+                    continue
+                compared.add(other)
                 value, previous = known.get(period.label, 0), known.get(other.label, 0)
                 out.append(Comparison(
                     table=table.name, period=period.label, against=against,
