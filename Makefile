@@ -55,7 +55,7 @@ annual: $(STAMP) chromium ## production run for a year: make annual PERIOD=2024
 	$(BIN)/asylstat run annual $(RUN_OPTS)
 
 verify: $(STAMP) ## re-do the published run and compare: make verify PERIOD=2024-Q3
-	$(BIN)/asylstat verify --period "$(PERIOD)" --output-dir "$(OUTPUT_DIR)"
+	$(BIN)/asylstat verify --period "$(PERIOD)" $(if $(OUTPUT_DIR),--output-dir "$(OUTPUT_DIR)")
 
 demo-dwh: $(STAMP) ## rebuild the demonstration warehouse data/demo.duckdb
 	$(BIN)/asylstat demo-dwh
