@@ -11,11 +11,14 @@ import numpy as np
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils.exceptions import IllegalCharacterError
 
 from asylstat.tables import Table
 from asylstat.write.workbook import (
     ABOUT_SHEET,
+    data_rows_xml,
     read_workbook_cells,
+    shared_strings_xml,
     sheet_names,
     write_workbook,
 )
@@ -183,3 +186,79 @@ def test_long_and_invalid_names_in_workbook(tmp_path: Path) -> None:
     about_names = [c.value for c in wb[ABOUT_SHEET]["B"]]
     assert "NAT_STILL_BEING_PROCESSED_BY_STAGE_AND_AGE" in about_names
     assert "NAT/RATE[%]" in about_names
+
+
+def test_data_rows_xml_by_hand() -> None:
+    # codes as indices into the shared string table, the value as a number of style 6
+    cells = [(("AF", "2024-07"), 41), (("SY", "2024-07"), -1_234_567)]
+    index = {"2024-07": 0, "AF": 1, "SY": 2}
+    assert "".join(data_rows_xml(cells, index, 6)) == (
+        '<row r="6"><c r="A6" t="s"><v>1</v></c><c r="B6" t="s"><v>0</v></c>'
+        '<c r="C6" s="6" t="n"><v>41</v></c></row>'
+        '<row r="7"><c r="A7" t="s"><v>2</v></c><c r="B7" t="s"><v>0</v></c>'
+        '<c r="C7" s="6" t="n"><v>-1234567</v></c></row>')
+    assert shared_strings_xml(["A&B", " AF", "x<y>"], 5) == (
+        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="5" '
+        'uniqueCount="3"><si><t>A&amp;B</t></si><si><t xml:space="preserve"> AF</t></si>'
+        "<si><t>x&lt;y&gt;</t></si></sst>")
+
+
+def test_awkward_codes_and_negative_values_read_back(tmp_path: Path) -> None:
+    table = make_table("NAT_X", ("stage",), [
+        (" AF", "2024-07", -3), ("A&B<C>", "2024-07", 0), ("=1+1", "2024-07", 5),
+        ("#N/A", "2024-07", 2**40), ("é€", "2024-08", 7)], kind="national")
+    path = tmp_path / "w.xlsx"
+    write_workbook([table], path, title="t", metadata={})
+    # sorted by code points: ' ' (0x20) < '#' (0x23) < '=' (0x3D) < 'A' (0x41) < 'é' (0xE9)
+    assert read_workbook_cells(path)["NAT_X"][5:] == [
+        (" AF", "2024-07", -3), ("#N/A", "2024-07", 1_099_511_627_776),
+        ("=1+1", "2024-07", 5), ("A&B<C>", "2024-07", 0), ("é€", "2024-08", 7)]
+    ws = load_workbook(path)["NAT_X"]
+    # a code is text, never a formula or an error value, whatever it starts with
+    assert [ws.cell(row, 1).data_type for row in range(6, 11)] == ["s"] * 5
+    assert ws.auto_filter.ref == "A5:C10" and ws["C6"].number_format == "#,##0"
+
+
+def test_code_excel_cannot_hold_rejected(tmp_path: Path) -> None:
+    table = make_table("MIGR_X", ("citizen",), [("A\x01F", "2024-07", 1)])
+    with pytest.raises(IllegalCharacterError):
+        write_workbook([table], tmp_path / "w.xlsx", title="t", metadata={})
+    assert not list(tmp_path.iterdir())
+
+
+def test_about_note_can_be_replaced(tmp_path: Path) -> None:
+    path = tmp_path / "w.xlsx"
+    write_workbook(tables(), path, title="t", metadata={}, note="Rounded figures.")
+    assert read_workbook_cells(path)[ABOUT_SHEET][1][0] == "Rounded figures."
+
+
+def test_large_table_round_trip(tmp_path: Path) -> None:
+    # 70 citizens x 1,000 periods = 70,000 cells (more rows than the old 65,536-row limit, seven
+    # pieces of 10,000 rows), given in the order i = 0..69,999 with citizen C{i % 70}, period
+    # P{i // 70} and value i + 1. The sheet lists them sorted by citizen, then period: data row
+    # k (0-based) is citizen k // 1000 and period k % 1000, so its value is
+    # (k % 1000) * 70 + k // 1000 + 1. (Reading is openpyxl's, ~10 us a cell: kept small.)
+    n = 70_000
+    data = pd.DataFrame({"citizen": [f"C{i % 70:02d}" for i in range(n)],
+                         "TIME_PERIOD": [f"P{i // 70:03d}" for i in range(n)],
+                         "OBS_VALUE": np.arange(1, n + 1, dtype="int64")})
+    big = Table(name="NAT_BIG", title="Big", definition="Many cells.", kind="national",
+                freq="A", unit="NR", dimensions=("citizen",), data=data)
+    path = tmp_path / "big.xlsx"
+    write_workbook([big], path, title="t", metadata={})
+    rows = read_workbook_cells(path)["NAT_BIG"]
+    assert len(rows) == 5 + n
+    assert rows[3] == ("70,000 cells listed; a cell not listed is zero.", None, None)
+    assert rows[4] == ("citizen", "TIME_PERIOD", "OBS_VALUE")
+    assert rows[5] == ("C00", "P000", 1)
+    assert rows[5 + 1] == ("C00", "P001", 71)
+    assert rows[5 + 9_999] == ("C09", "P999", 69_940)    # last row of the first piece
+    assert rows[5 + 10_000] == ("C10", "P000", 11)       # first row of the second piece
+    assert rows[5 + 54_321] == ("C54", "P321", 22_525)
+    assert rows[-1] == ("C69", "P999", 70_000)
+    assert sum(r[2] for r in rows[5:]) == n * (n + 1) // 2
+    book = load_workbook(path, read_only=True)
+    try:
+        assert book["NAT_BIG"].max_row == 5 + n and book["NAT_BIG"].max_column == 3
+    finally:
+        book.close()

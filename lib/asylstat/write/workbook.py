@@ -71,6 +71,9 @@ UNIT_LABELS = {
     "PCT1": "tenths of a percent",
 }
 FREQ_LABELS = {"M": "monthly", "Q": "quarterly", "A": "annual"}
+#: The note under the title of the "About" sheet (the public workbook gives its own).
+EXACT_FIGURES_NOTE = ("Exact, unrounded figures. Each table sheet lists every non-zero cell, "
+                      "margins (TOTAL, T) included; a cell not listed is zero.")
 
 _BOLD = Font(bold=True)
 _TITLE_FONT = Font(bold=True, size=14)
@@ -82,6 +85,15 @@ _LINK_FONT = Font(color="0563C1", underline="single")
 
 #: Excel's limit on the text of one cell; openpyxl cuts longer text to it.
 MAX_CELL_TEXT = 32767
+#: The shared string table, which holds every code of the data rows.
+SHARED_STRINGS_PART = "xl/sharedStrings.xml"
+_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_SHARED_STRINGS_TYPE = ("application/vnd.openxmlformats-officedocument.spreadsheetml."
+                        "sharedStrings+xml")
+_SHARED_STRINGS_REL = ("http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+                       "sharedStrings")
+#: openpyxl numbers the workbook's relationships rId1, rId2...: this one cannot clash.
+_SHARED_STRINGS_REL_ID = "rIdSharedStrings"
 #: Data rows joined into one piece of the sheet's XML before it is compressed.
 _ROWS_PER_CHUNK = 10_000
 
@@ -161,12 +173,11 @@ def _describe(code: str, labels: Mapping[str, str]) -> str:
 
 
 def _write_about(ws: Worksheet, tables: Sequence[Table], names: Sequence[str], *, title: str,
-                 metadata: Mapping[str, str], cell_counts: Sequence[int]) -> None:
-    """The first sheet: title, run metadata, notes and the list of tables with links."""
+                 metadata: Mapping[str, str], cell_counts: Sequence[int], note: str) -> None:
+    """The first sheet: title, ``note``, run metadata and the list of tables with links."""
     ws["A1"] = title
     ws["A1"].font = _TITLE_FONT
-    ws["A2"] = ("Exact, unrounded figures. Each table sheet lists every non-zero cell, margins "
-                "(TOTAL, T) included; a cell not listed is zero.")
+    ws["A2"] = note
     ws["A2"].font = _NOTE_FONT
     row = 4
     ws.cell(row=row, column=1, value="Run").font = _BOLD
@@ -201,26 +212,32 @@ def _write_about(ws: Worksheet, tables: Sequence[Table], names: Sequence[str], *
     _set_widths(ws, widths)
 
 
-def _column_widths(columns: Sequence[str], cells: Sequence[Cell]) -> list[int]:
+def _distinct_codes(cells: Sequence[Cell]) -> list[set[str]]:
+    """The distinct codes of each key column (dimensions, then ``TIME_PERIOD``) of ``cells``."""
+    return [set(codes) for codes in zip(*(key for key, _ in cells), strict=True)]
+
+
+def _column_widths(columns: Sequence[str], cells: Sequence[Cell],
+                   distinct: Sequence[set[str]]) -> list[int]:
     """Characters needed by each column: its header, its longest code, and the widest value as
     Excel shows it with ``#,##0`` (the largest, or the most negative, value)."""
     widths = [len(c) for c in columns]
+    for index, codes in enumerate(distinct):
+        widths[index] = max(widths[index], *map(len, codes))
     if cells:
-        for index, codes in enumerate(zip(*(key for key, _ in cells), strict=True)):
-            widths[index] = max(widths[index], max(map(len, set(codes))))
         values = [value for _, value in cells]
         widths[-1] = max(widths[-1], len(f"{max(values):,}"), len(f"{min(values):,}"))
     return widths
 
 
-def _write_table(ws: Worksheet, table: Table, *, as_of: str | None) -> list[Cell]:
-    """Rows 1-5 of one table sheet and its settings (layout in the module docstring); returns the
-    table's validated cells, whose rows :func:`_data_rows_xml` writes.
+def _write_table(ws: Worksheet, table: Table, cells: Sequence[Cell],
+                 distinct: Sequence[set[str]], *, as_of: str | None) -> None:
+    """Rows 1-5 of one table sheet and its settings (layout in the module docstring).
 
-    Only the value of the first cell is put in the sheet (row 6): it makes openpyxl register
-    the ``#,##0`` style in its usual place; :func:`_splice_data_rows` replaces that row.
+    Of the data rows only the value of the first cell is put in the sheet (row 6): it makes
+    openpyxl register the ``#,##0`` style; :func:`_splice_data_rows` then replaces that row with
+    every data row.
     """
-    cells = table_cells(table, drop_zeros=False, allow_negative=True)
     columns = table.columns
     n_columns = len(columns)
     last = get_column_letter(n_columns)
@@ -247,7 +264,7 @@ def _write_table(ws: Worksheet, table: Table, *, as_of: str | None) -> list[Cell
     if cells:
         placeholder = ws.cell(row=FIRST_DATA_ROW, column=n_columns, value=cells[0][1])
         placeholder.number_format = NUMBER_FORMAT
-    _set_widths(ws, _column_widths(columns, cells))
+    _set_widths(ws, _column_widths(columns, cells, distinct))
 
     total_width = sum(ws.column_dimensions[get_column_letter(i)].width
                       for i in range(1, n_columns + 1))
@@ -255,11 +272,10 @@ def _write_table(ws: Worksheet, table: Table, *, as_of: str | None) -> list[Cell
     ws.auto_filter.ref = f"A{HEADER_ROW}:{last}{HEADER_ROW + max(1, len(cells))}"
     ws.freeze_panes = FREEZE_CELL
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
-    return cells
 
 
-def inline_text_xml(code: str) -> str:
-    """``code`` as the ``<t>`` element of an inline-string cell, exactly as openpyxl writes it.
+def text_xml(code: str) -> str:
+    """``code`` as the ``<t>`` element of a string, as openpyxl writes one.
 
     Cut to :data:`MAX_CELL_TEXT` characters, ``&``, ``<`` and ``>`` escaped, ``xml:space`` kept
     when the text has leading or trailing blanks; a control character Excel cannot hold raises
@@ -274,34 +290,42 @@ def inline_text_xml(code: str) -> str:
     return f"<t{space}>{escaped}</t>"
 
 
+def shared_strings_xml(codes: Sequence[str], references: int) -> str:
+    """The shared string table (``xl/sharedStrings.xml``) holding ``codes`` in order;
+    ``references`` is the number of cells that refer to it."""
+    items = "".join(f"<si>{text_xml(code)}</si>" for code in codes)
+    return (f'<sst xmlns="{_MAIN_NS}" count="{references}" uniqueCount="{len(codes)}">'
+            f"{items}</sst>")
+
+
 def _row_template(n_codes: int, number_style: int) -> str:
     """``str.format`` template of one data row: field 0 is the row number, fields 1..n the
-    ``<t>`` elements of the codes, field n+1 the value (formatted ``.16g``, as openpyxl does)."""
-    codes = "".join(f'<c r="{get_column_letter(i)}{{0}}" t="inlineStr"><is>{{{i}}}</is></c>'
+    shared-string indices of the codes, field n+1 the value (formatted ``.16g``, as openpyxl
+    formats numbers)."""
+    codes = "".join(f'<c r="{get_column_letter(i)}{{0}}" t="s"><v>{{{i}}}</v></c>'
                     for i in range(1, n_codes + 1))
     value = (f'<c r="{get_column_letter(n_codes + 1)}{{0}}" s="{number_style}" t="n">'
              f"<v>{{{n_codes + 1}:.16g}}</v></c>")
     return f'<row r="{{0}}">{codes}{value}</row>'
 
 
-def data_rows_xml(cells: Sequence[Cell], number_style: int, *,
-                  first_row: int = FIRST_DATA_ROW) -> Iterator[str]:
+def data_rows_xml(cells: Sequence[Cell], string_index: Mapping[str, int], number_style: int,
+                  *, first_row: int = FIRST_DATA_ROW) -> Iterator[str]:
     """The ``<row>`` elements of ``cells`` from ``first_row`` on, in pieces of
-    :data:`_ROWS_PER_CHUNK` rows: codes as inline strings, values as numbers of style
-    ``number_style`` (the index of the ``#,##0`` cell format)."""
+    :data:`_ROWS_PER_CHUNK` rows: each code as its index in the shared string table, each value
+    as a number of cell format ``number_style`` (the index of the ``#,##0`` format)."""
     if not cells:
         return
-    codes = {code for key, _ in cells for code in key}
-    text = {code: inline_text_xml(code) for code in codes}.__getitem__
+    index = string_index.__getitem__
     row_xml = _row_template(len(cells[0][0]), number_style).format
     for start in range(0, len(cells), _ROWS_PER_CHUNK):
         chunk = cells[start:start + _ROWS_PER_CHUNK]
-        yield "".join([row_xml(row, *map(text, key), value)
+        yield "".join([row_xml(row, *map(index, key), value)
                        for row, (key, value) in enumerate(chunk, first_row + start)])
 
 
-def _splice_data_rows(sheet_xml: bytes, *, cells: Sequence[Cell], number_style: int,
-                      ) -> Iterator[bytes]:
+def _splice_data_rows(sheet_xml: bytes, *, cells: Sequence[Cell],
+                      string_index: Mapping[str, int], number_style: int) -> Iterator[bytes]:
     """The sheet openpyxl wrote (rows 1-5 and the placeholder row 6) with the placeholder
     replaced by every data row and the ``<dimension>`` widened to the last data row."""
     text = sheet_xml.decode("utf-8")
@@ -314,41 +338,53 @@ def _splice_data_rows(sheet_xml: bytes, *, cells: Sequence[Cell], number_style: 
         raise RuntimeError("unexpected worksheet XML from openpyxl: no placeholder row "
                            f"{FIRST_DATA_ROW} or no <dimension> to replace")
     yield head.encode("utf-8")
-    for piece in data_rows_xml(cells, number_style):
+    for piece in data_rows_xml(cells, string_index, number_style):
         yield piece.encode("utf-8")
     yield text[end:].encode("utf-8")
 
 
+def _insert_before(xml: bytes, closing: str, element: str) -> Iterator[bytes]:
+    """``xml`` with ``element`` inserted just before its last ``closing`` tag."""
+    text = xml.decode("utf-8")
+    at = text.rfind(closing)
+    if at < 0:
+        raise RuntimeError(f"unexpected package XML from openpyxl: no {closing}")
+    yield (text[:at] + element + text[at:]).encode("utf-8")
+
+
 def _deterministic_zip(data: bytes,
                        fill: Mapping[str, Callable[[bytes], Iterable[bytes]]] | None = None,
-                       ) -> bytes:
+                       add: Mapping[str, bytes] | None = None) -> bytes:
     """Re-zip an xlsx with fixed entry dates and attributes, ``[Content_Types].xml`` first and the
     other entries in sorted order.
 
     ``fill`` maps an entry name to a function of the entry's bytes that gives its new content in
-    pieces, which are compressed as they come (the data rows of a large sheet are never held in
-    memory as one document).
+    pieces, compressed as they come (the data rows of a large sheet are never held in memory as
+    one document); ``add`` holds new entries.
     """
-    fill = fill or {}
+    fill, add = fill or {}, add or {}
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, \
             zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        names = sorted(source.namelist(), key=lambda n: (n != "[Content_Types].xml", n))
+        names = sorted({*source.namelist(), *add},
+                       key=lambda n: (n != "[Content_Types].xml", n))
         for name in names:
             info = zipfile.ZipInfo(name, date_time=ZIP_DATE_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3
             info.external_attr = 0o644 << 16
+            content = add[name] if name in add else source.read(name)
             if name in fill:
                 with target.open(info, "w") as entry:
-                    for piece in fill[name](source.read(name)):
+                    for piece in fill[name](content):
                         entry.write(piece)
             else:
-                target.writestr(info, source.read(name))
+                target.writestr(info, content)
     return out.getvalue()
 
 
-def workbook_bytes(tables: Sequence[Table], *, title: str, metadata: Mapping[str, str]) -> bytes:
+def workbook_bytes(tables: Sequence[Table], *, title: str, metadata: Mapping[str, str],
+                   note: str = EXACT_FIGURES_NOTE) -> bytes:
     """The bytes of the workbook :func:`write_workbook` writes."""
     names = sheet_names(t.name for t in tables)
     as_of = metadata.get("as_of")
@@ -356,11 +392,16 @@ def workbook_bytes(tables: Sequence[Table], *, title: str, metadata: Mapping[str
     about = wb.active
     about.title = ABOUT_SHEET
     sheets: list[tuple[Worksheet, list[Cell]]] = []
+    all_codes: set[str] = set()
     for table, name in zip(tables, names, strict=True):
+        cells = table_cells(table, drop_zeros=False, allow_negative=True)
+        distinct = _distinct_codes(cells)
+        all_codes.update(*distinct)
         ws = wb.create_sheet(title=name)
-        sheets.append((ws, _write_table(ws, table, as_of=str(as_of) if as_of else None)))
+        _write_table(ws, table, cells, distinct, as_of=str(as_of) if as_of else None)
+        sheets.append((ws, cells))
     _write_about(about, tables, names, title=title, metadata=metadata,
-                 cell_counts=[len(cells) for _, cells in sheets])
+                 cell_counts=[len(cells) for _, cells in sheets], note=note)
     wb.active = 0
 
     moment = document_datetime(metadata)
@@ -370,27 +411,47 @@ def workbook_bytes(tables: Sequence[Table], *, title: str, metadata: Mapping[str
     wb.properties.lastModifiedBy = None
     wb.properties.title = title
 
+    # Codes in code-point order, each once; the table is built before anything is written, so
+    # that a code Excel cannot hold fails here.
+    codes = sorted(all_codes)
+    string_index = {code: index for index, code in enumerate(codes)}
+    references = sum(len(cells) * len(cells[0][0]) for _, cells in sheets if cells)
+    strings = shared_strings_xml(codes, references).encode("utf-8") if codes else None
+
     raw = io.BytesIO()
     # ExcelWriter directly: openpyxl's save_workbook() stamps `modified` with the current time.
     # Stored, not compressed: the entries are compressed once, by _deterministic_zip.
     ExcelWriter(wb, zipfile.ZipFile(raw, "w", zipfile.ZIP_STORED)).save()
     # After saving, each sheet knows its part name and the placeholder its style index.
-    fill = {ws.path.lstrip("/"): partial(
-                _splice_data_rows, cells=cells,
-                number_style=ws.cell(row=FIRST_DATA_ROW, column=len(cells[0][0]) + 1).style_id)
-            for ws, cells in sheets if cells}
-    return _deterministic_zip(raw.getvalue(), fill)
+    fill: dict[str, Callable[[bytes], Iterable[bytes]]] = {
+        ws.path.lstrip("/"): partial(
+            _splice_data_rows, cells=cells, string_index=string_index,
+            number_style=ws.cell(row=FIRST_DATA_ROW, column=len(cells[0][0]) + 1).style_id)
+        for ws, cells in sheets if cells}
+    add = {}
+    if strings is not None:
+        add[SHARED_STRINGS_PART] = strings
+        fill["[Content_Types].xml"] = partial(
+            _insert_before, closing="</Types>",
+            element=f'<Override PartName="/{SHARED_STRINGS_PART}" '
+                    f'ContentType="{_SHARED_STRINGS_TYPE}" />')
+        fill["xl/_rels/workbook.xml.rels"] = partial(
+            _insert_before, closing="</Relationships>",
+            element=f'<Relationship Type="{_SHARED_STRINGS_REL}" Target="sharedStrings.xml" '
+                    f'Id="{_SHARED_STRINGS_REL_ID}" />')
+    return _deterministic_zip(raw.getvalue(), fill, add)
 
 
 def write_workbook(tables: Sequence[Table], path: Path, *, title: str,
-                   metadata: Mapping[str, str]) -> None:
+                   metadata: Mapping[str, str], note: str = EXACT_FIGURES_NOTE) -> None:
     """Write the audited workbook of ``tables`` to ``path`` atomically (temporary file, replace).
 
     ``metadata`` (period, as_of, run_id, code version...) is listed on the "About" sheet in the
     given order; ``metadata["as_of"]`` also dates the document and the source line of each sheet.
+    ``note`` is the line under the title of the "About" sheet.
     Raises ``ValueError`` when a table holds a non-integer value or a malformed code.
     """
-    data = workbook_bytes(tables, title=title, metadata=metadata)
+    data = workbook_bytes(tables, title=title, metadata=metadata, note=note)
     write_bytes_atomically(data, Path(path))
     log.info("wrote %s (%d tables, %d bytes)", path, len(tables), len(data))
 
