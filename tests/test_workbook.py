@@ -197,10 +197,10 @@ def test_data_rows_xml_by_hand() -> None:
         '<c r="C6" s="6" t="n"><v>41</v></c></row>'
         '<row r="7"><c r="A7" t="s"><v>2</v></c><c r="B7" t="s"><v>0</v></c>'
         '<c r="C7" s="6" t="n"><v>-1234567</v></c></row>')
-    assert shared_strings_xml(["A&B", " AF", "x<y>"], 5) == (
+    assert shared_strings_xml(["A&B", " AF", "x<y>", "  "], 5) == (
         '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="5" '
-        'uniqueCount="3"><si><t>A&amp;B</t></si><si><t xml:space="preserve"> AF</t></si>'
-        "<si><t>x&lt;y&gt;</t></si></sst>")
+        'uniqueCount="4"><si><t>A&amp;B</t></si><si><t xml:space="preserve"> AF</t></si>'
+        '<si><t>x&lt;y&gt;</t></si><si><t xml:space="preserve">  </t></si></sst>')
 
 
 def test_awkward_codes_and_negative_values_read_back(tmp_path: Path) -> None:

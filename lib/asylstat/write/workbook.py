@@ -16,11 +16,13 @@ cell by cell with :func:`read_workbook_cells`; the "About" sheet (:data:`ABOUT_S
 run's metadata (run id, code version...) and is expected to differ between two runs.
 
 Speed: openpyxl builds everything but the data rows (the "About" sheet, rows 1-5 of each table
-sheet, styles, widths, filters, merged cells, print titles) and one placeholder cell that makes
-it register the ``#,##0`` style; the data rows, up to a million in an annual run, are then
-streamed as XML straight into the final zip entry, in exactly the form openpyxl gives a row (inline
-strings, ``t="n"`` numbers written ``%.16g``), instead of being built cell object by cell object.
-Every code is written as text (never as a formula or an error value, whatever it starts with).
+sheet, styles, widths, filters, merged cells, print titles) plus one placeholder cell that makes
+it register the ``#,##0`` style. The data rows, up to a million in an annual run, are then
+streamed as XML straight into the final zip entry instead of being built cell object by cell
+object: each code as an index into one shared string table (``xl/sharedStrings.xml``, the codes
+of every sheet in code-point order), each value as a number (``t="n"``, written ``%.16g`` as
+openpyxl writes numbers) of the ``#,##0`` cell format. Every code is written as text, never as a
+formula or an error value, whatever it starts with.
 """
 
 from __future__ import annotations
@@ -278,15 +280,15 @@ def text_xml(code: str) -> str:
     """``code`` as the ``<t>`` element of a string, as openpyxl writes one.
 
     Cut to :data:`MAX_CELL_TEXT` characters, ``&``, ``<`` and ``>`` escaped, ``xml:space`` kept
-    when the text has leading or trailing blanks; a control character Excel cannot hold raises
+    when the text has leading or trailing blanks (openpyxl forgets it on an all-blank text, which
+    a reader may then take as empty); a control character Excel cannot hold raises
     openpyxl's ``IllegalCharacterError``, as assigning it to a cell does.
     """
     text = code[:MAX_CELL_TEXT]
     if ILLEGAL_CHARACTERS_RE.search(text):
         raise IllegalCharacterError(f"{text} cannot be used in worksheets.")
     escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    stripped = text.strip()
-    space = ' xml:space="preserve"' if stripped and stripped != text else ""
+    space = ' xml:space="preserve"' if text != text.strip() else ""
     return f"<t{space}>{escaped}</t>"
 
 
