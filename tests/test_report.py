@@ -231,3 +231,39 @@ def test_sections_are_accessible_html(reports):
         tables = "".join(sections.values()).count("<table")
         assert tables >= 6 and "<caption>" in sections["key_figures"]
         assert '<th scope="col">' in sections["key_figures"]
+
+
+def test_without_chromium_the_reports_stay_html_with_a_warning(tmp_path, monkeypatch, caplog):
+    from asylstat.report.stage import print_pdfs
+
+    page = tmp_path / "fr" / "report.html"
+    page.parent.mkdir()
+    page.write_text('<!DOCTYPE html><html lang="fr"><body><h1>x</h1></body></html>')
+    monkeypatch.setenv("ASYLSTAT_CHROMIUM", "")          # as on a machine without chromium
+    with caplog.at_level("WARNING"):
+        result = print_pdfs({"fr": page})
+    assert (result.rule, result.severity, result.status, result.count) == (
+        "report.pdf", "warning", "fail", 1)
+    assert not (tmp_path / "fr" / "report.pdf").exists()
+    assert "Chromium not found" in caplog.text
+
+
+def test_the_page_checks_catch_a_misquote_an_outside_reference_and_a_missing_alt(basis):
+    from asylstat.report.stage import check_report_page
+
+    public = public_report_tables(basis)
+    good = ('<!DOCTYPE html><html lang="en"><head><style>p{color:red}</style></head><body>'
+            '<h1>T</h1><h2>S</h2><p><data value="10" data-table="RPT_APPLICANTS" '
+            'data-key="TOTAL/TOTAL/2024-Q3">10</data></p>'
+            '<img src="data:image/png;base64,AA==" alt="a chart"></body></html>')
+    assert [r.status for r in check_report_page(good, "en", public)] == ["pass"] * 3
+    bad = (good.replace('value="10"', 'value="8"')                   # the exact figure
+           .replace('alt="a chart"', 'alt=""')                      # no alternative text
+           .replace("<style>", '<script src="https://cdn.example.org/x.js"></script><style>')
+           .replace("p{color:red}", "p{background:url(http://example.org/b.png)}"))
+    figures, outside, access = check_report_page(bad, "en", public)
+    assert (figures.status, figures.count) == ("fail", 1)
+    assert "quoted 8, public 10" in figures.examples[0]
+    assert (outside.status, outside.count) == ("fail", 2)
+    assert (access.status, access.count) == ("fail", 1)
+    assert check_report_page(good, "fr", public)[2].status == "fail"   # lang="en" on a fr page
