@@ -1,0 +1,163 @@
+"""Atomic publication, proven by killing a run in the middle of a notebook (outputs.md, "What a
+run leaves"): the published run of the period stays whole, nothing is half-published, the next
+run moves the leftover staging folder to ``failed/`` and publishes, and nothing in the archive
+or in ``failed/`` is ever overwritten."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from asylstat.params import RunParameters
+from asylstat.run import STAGING, run_production
+from asylstat.synthetic import build_warehouse
+
+PERIOD = "2024-07"
+AS_OF = "2026-06-30T00:00:00Z"
+pytestmark = [pytest.mark.e2e,
+              pytest.mark.skipif(not Path("/proc/self/stat").exists(),
+                                 reason="reads the process tree from /proc")]
+
+
+def tree_hashes(root: Path) -> dict[str, str]:
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (kernels run in sessions of their own, not in its group)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+@pytest.fixture(scope="module")
+def killed(tmp_path_factory):
+    base = tmp_path_factory.mktemp("kill")
+    wh = base / "warehouse.duckdb"
+    build_warehouse(wh, scale=0.03)
+    url, out = f"duckdb:///{wh}", base / "outputs"
+    params = RunParameters.parse(kind="monthly", period=PERIOD, dwh_url=url, as_of=AS_OF,
+                                 output_dir=out)
+    first = run_production(params)
+    assert first.exit_code == 0, first.message
+    state = {"out": out, "params": params,
+             "manifest_bytes": (out / PERIOD / "manifest.json").read_bytes(),
+             "published_before": tree_hashes(out / PERIOD)}
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "asylstat.cli", "run", "monthly", "--period", PERIOD,
+         "--dwh-url", url, "--as-of", AS_OF, "--output-dir", str(out)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 900
+    try:
+        while True:  # a notebook is being written and a kernel is executing it
+            notebooks = list((out / STAGING / PERIOD).glob("*/notebooks/*.ipynb"))
+            kernels = [p for p in descendants(proc.pid) if "ipykernel" in command_line(p)]
+            if notebooks and kernels:
+                break
+            assert proc.poll() is None, "the run ended before it could be killed"
+            assert time.monotonic() < deadline, "no notebook started executing"
+            time.sleep(0.2)
+        state["kernels_seen"] = len(kernels)
+    finally:
+        tree = descendants(proc.pid)
+        os.killpg(proc.pid, signal.SIGKILL)  # the run's whole process group...
+        for pid in tree:  # ...and the kernels it started in their own sessions
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        proc.wait(timeout=60)
+    state["returncode"] = proc.returncode
+    leftovers = [p for p in (out / STAGING / PERIOD).iterdir() if p.is_dir()]
+    state["leftovers"] = leftovers
+    state["leftover_hashes"] = {p.name: tree_hashes(p) for p in leftovers}
+    state["after_kill"] = tree_hashes(out / PERIOD)
+    state["top_after_kill"] = sorted(p.name for p in out.iterdir())
+
+    # folders already in the archive and in failed/ under the names the next run will want
+    first_id = json.loads(state["manifest_bytes"])["run_id"]
+    state["first_id"] = first_id
+    sentinels = [out / "archive" / PERIOD / first_id / "earlier.txt",
+                 *(out / "failed" / PERIOD / p.name / "earlier.txt" for p in leftovers)]
+    for s in sentinels:
+        s.parent.mkdir(parents=True)
+        s.write_text("an earlier run kept here; never to be overwritten\n")
+    state["sentinels"] = sentinels
+
+    state["next"] = run_production(params)
+    return state
+
+
+def test_the_killed_run_died_while_a_kernel_executed_a_notebook(killed):
+    assert killed["returncode"] == -signal.SIGKILL
+    assert killed["kernels_seen"] >= 1
+    assert len(killed["leftovers"]) == 1  # its staging folder, left behind
+    assert any(n.startswith("notebooks/") for n in killed["leftover_hashes"][
+        killed["leftovers"][0].name])
+
+
+def test_the_published_run_is_intact_and_nothing_is_half_published(killed):
+    assert killed["after_kill"] == killed["published_before"]  # manifest.json included
+    manifest = json.loads(killed["manifest_bytes"])
+    listed = {o["path"]: o["sha256"] for o in manifest["outputs"]}
+    # every file hashes as the manifest says, and nothing else is there but the manifest
+    assert {k: v for k, v in killed["after_kill"].items() if k != "manifest.json"} == listed
+    # no half-published period, no archive, no stray folder: only the staging area was touched
+    assert killed["top_after_kill"] == [STAGING, PERIOD]
+
+
+def test_the_next_run_moves_the_leftover_to_failed_and_publishes(killed):
+    out, nxt = killed["out"], killed["next"]
+    assert nxt.exit_code == 0, nxt.message
+    leftover = killed["leftovers"][0]
+    assert not leftover.exists()
+    assert not any(p.is_dir() for p in (out / STAGING / PERIOD).iterdir())
+    # failed/<PERIOD>/<id> was taken (by a planted folder): the leftover went to <id>.2, whole
+    moved = out / "failed" / PERIOD / f"{leftover.name}.2"
+    assert tree_hashes(moved) == killed["leftover_hashes"][leftover.name]
+    new_manifest = json.loads((out / PERIOD / "manifest.json").read_text())
+    assert new_manifest["run_id"] != killed["first_id"]
+    # same warehouse, same as_of: no revision against the run it replaces
+    revisions = json.loads((out / PERIOD / "validation" / "revisions.json").read_text())
+    assert revisions["previous"]["run_id"] == killed["first_id"]
+    assert revisions["summary"]["tables_revised"] == 0 and revisions["tables"]
+
+
+def test_the_archive_is_never_overwritten(killed):
+    out, first_id = killed["out"], killed["first_id"]
+    for sentinel in killed["sentinels"]:  # the folders that were there are untouched
+        assert sentinel.read_text() == "an earlier run kept here; never to be overwritten\n"
+        assert [p.name for p in sentinel.parent.iterdir()] == ["earlier.txt"]
+    # the replaced run went whole to the next free name beside it
+    archived = out / "archive" / PERIOD / f"{first_id}.2"
+    assert tree_hashes(archived) == killed["published_before"]
