@@ -106,3 +106,19 @@ def test_the_rounding_check_catches_an_unrounded_cell():
     result = check_public(ALL, tampered)
     assert (result.status, result.count, result.severity) == ("fail", 1, "error")
     assert "NAT_SUBMISSION SUBSEQUENT/2024-07: public 3, expected 5" in result.examples
+
+
+def test_the_dublin_rule_matches_the_declared_tables():
+    # every declared table: the Dublin dataflows and their monthly national variants are
+    # published unrounded, every other count is rounded, medians in days are not counts
+    from asylstat.dataflows.dublin import ANNUAL, NATIONAL_MONTHLY
+    from asylstat.domains import all_domains
+
+    dublin = {s.name for s in (*ANNUAL, *NATIONAL_MONTHLY)}
+    assert len(dublin) == 42
+    for dom in all_domains():
+        for spec in (*dom.monthly, *dom.quarterly, *dom.annual, *dom.national,
+                     *dom.national_monthly):
+            shaped = replace(SUBMISSION, name=spec.name, unit=spec.unit)
+            expected = spec.name not in dublin and spec.unit not in ("DAYS", "PCT1")
+            assert is_rounded(shaped) == expected, spec.name

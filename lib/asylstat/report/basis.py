@@ -34,17 +34,19 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from asylstat.cube import CubeSpec, build_cube
-from asylstat.domains import spec_of
 from asylstat.periods import Frequency, Period
 from asylstat.report.rounding import change_tenths, tenths_of_percent
 from asylstat.tables import Table
-from asylstat.warehouse.snapshot import Snapshot
 from asylstat.write.files import write_json, write_text
 from asylstat.write.sdmx import table_cells
+
+if TYPE_CHECKING:  # the engine side is imported only where tables are built, not by readers
+    from asylstat.cube import CubeSpec
+    from asylstat.warehouse.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +106,9 @@ def reduced(spec: CubeSpec, name: str, keep: Sequence[str], title: str, freq: Fr
 
 def _cube(snap: Snapshot, dataflow: str, name: str, keep: Sequence[str], title: str,
           periods: Sequence[Period], note: str) -> Table:
+    from asylstat.cube import build_cube
+    from asylstat.domains import spec_of
+
     freq: Frequency = periods[-1].freq
     return build_cube(reduced(spec_of(dataflow), name, keep, title, freq, note), snap, periods)
 
