@@ -114,7 +114,7 @@ def story(tmp_path_factory):
                     str(clone)], check=True)
     env = {"PYTHONPATH": str(clone / "lib"), "ASYLSTAT_HOME": str(clone)}
 
-    wh = base / "dwh.duckdb"
+    wh = base / "warehouse.duckdb"
     build_warehouse(wh, scale=0.03)
     con = duckdb.connect(str(wh))
     present = {r[0] for r in con.execute(
@@ -209,8 +209,9 @@ def test_a_new_run_with_a_later_as_of_shows_the_correction_in_revisions(story):
     tables = {t["table"]: t for t in doc["tables"]}
 
     def moved(name: str) -> set:
-        return {(c["change"], tuple(c["key"].values()), c["old"], c["new"], c["difference"])
-                for c in tables[name]["cells"]}
+        columns = tables[name]["columns"]  # (the JSON's key objects have sorted names)
+        return {(c["change"], tuple(c["key"][k] for k in columns), c["old"], c["new"],
+                 c["difference"]) for c in tables[name]["cells"]}
 
     app = {("removed", ("KI", *rest, PERIOD), 1, None, -1)
            for rest in product(("F", "T"), ("TOTAL", "Y18-34"), ("FRST", "TOTAL"))}
@@ -245,7 +246,9 @@ def test_altered_warehouse_content_at_as_of_makes_verify_list_the_changed_cells(
         key = (cit, sex, age, applicant, PERIOD)
         old = published.get(key)  # SB cells were absent; TOTAL cells had a value
         expected[key] = (old, (old or 0) + 1)
-    listed = {tuple(c["key"].values()): (c["published"], c["rerun"]) for c in app["cells"]}
+    dims = ("citizen", "sex", "age", "applicant", "TIME_PERIOD")
+    listed = {tuple(c["key"][d] for d in dims): (c["published"], c["rerun"])
+              for c in app["cells"]}
     assert listed == expected
     assert all(v[0] is None for k, v in listed.items() if k[0] == "SB")
     assert app["cells_differing"] == 16

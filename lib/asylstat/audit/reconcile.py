@@ -258,6 +258,10 @@ def reconcile_text(doc: Mapping[str, Any], limit: int = TEXT_CELLS) -> str:
             lines.append(f"\n{f['dataflow']}: only in the reference "
                          f"({', '.join(f['reference_files'])})")
             continue
+        if status == "identical":
+            lines.append(f"{f['dataflow']}: identical ({f['cells_run']} non-zero cells)"
+                         + "".join(f"; note: {n}" for n in f["notes"]))
+            continue
         head = f"\n{f['dataflow']}: {status}"
         if "cells_run" in f:
             head += (f" ({f['cells_run']} non-zero cells in the run, {f['cells_reference']} "

@@ -449,6 +449,9 @@ def _summary(report: VerifyReport) -> str:
                 f"; {report.environment}) and all {len(report.files_compared)} files compared "
                 f"are identical. Details: {report.scratch}/verify.json.")
     parts = []
+    if report.rerun_exit == 1:
+        parts.append("the re-run was blocked by a validation error (it wrote no transmission "
+                     "file; see validation/validation.html in its folder)")
     if report.integrity:
         parts.append(f"{len(report.integrity)} published file(s) do not match the manifest")
     if report.differences:
