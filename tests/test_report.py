@@ -267,3 +267,19 @@ def test_the_page_checks_catch_a_misquote_an_outside_reference_and_a_missing_alt
     assert (outside.status, outside.count) == ("fail", 2)
     assert (access.status, access.count) == ("fail", 1)
     assert check_report_page(good, "fr", public)[2].status == "fail"   # lang="en" on a fr page
+
+
+def test_a_year_is_compared_once(snapshot_of):
+    # 2024: p1…p7, p8 (August) and p9…p11 (April) = 11 persons → 10; 2023: p8 (March), p12,
+    # p13 = 3 → 5; the year before is also the same period a year earlier: one comparison,
+    # (11 - 3) / 3 = +266.7 %
+    year = Period("A", 2024)
+    tables = {t.name: t for t in build_report_basis(snapshot_of(ROWS), year)}
+    tables["RPT_RATES"] = rates_table(tables, year)
+    report = Report(public=public_report_tables(tables),
+                    context={**CONTEXT, "period": "2024"}, lang="en")
+    key_figures = report.render("key_figures")
+    assert ("10 persons applied for international protection in Belgium in 2024: up 266.7% on "
+            "2023.") in plain(key_figures)
+    header = re.search(r"<thead>(.*?)</thead>", key_figures).group(1)
+    assert header.count('<th scope="col">') == 4   # indicator, 2024, 2023, one change

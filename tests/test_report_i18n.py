@@ -19,14 +19,15 @@ DYNAMIC = (
     | {f"def.{t}{s}" for t in ("applicant", "first_time", "decision", "recognition", "pending",
                                "withdrawal", "dublin") for s in ("", ".term")}
     | {f"period.{k}.{f}" for k in ("in", "vs", "end") for f in "MQA"}
-    | {f"country.{c}" for c in ("STLS", "UNK", "TOTAL")})
+    | {f"country.{c}" for c in ("STLS", "UNK", "TOTAL")}
+    | {"kf.change_prev", "kf.change_year"})
 #: messages that format a value → the placeholders the code gives them; a language uses those
 #: it needs ("Q{quarter} {year}" in English, Babel's "{name} {year}" = "3e trimestre 2024")
 FORMATS = {"period.quarter": {"quarter", "year", "name"}}
 #: legal references are names, and may hold digits
 REFERENCES = ("ref.regulation", "ref.dublin")
 _ID = re.compile(r"[\"']((?:report|format|period|chart|rate|change|kf|app|item|table|col|dec|"
-                 r"outcome|pen|wd|dub|method|def|ref|country)\.[A-Za-z_.]+)[\"']")
+                 r"outcome|pen|wd|dub|method|def|ref|country|cmp)\.[A-Za-z_.]+)[\"']")
 
 
 def forms(entry: object) -> dict[str, str]:
@@ -129,14 +130,11 @@ def test_country_names_from_eurostat_codes():
 def test_plural_forms_follow_cldr_rules():
     # French uses the singular for 0 and 1; Dutch and English only for 1
     assert "personne a demandé" in Translator("fr").text(
-        "kf.sentence", 0, applicants="0", in_period="", change_prev="", vs_previous="",
-        change_year="", vs_year="")
+        "kf.sentence", 0, applicants="0", in_period="", comparison="")
     assert "personnes ont demandé" in Translator("fr").text(
-        "kf.sentence", 5, applicants="5", in_period="", change_prev="", vs_previous="",
-        change_year="", vs_year="")
+        "kf.sentence", 5, applicants="5", in_period="", comparison="")
     assert "persons applied" in Translator("en").text(
-        "kf.sentence", 0, applicants="0", in_period="", change_prev="", vs_previous="",
-        change_year="", vs_year="")
+        "kf.sentence", 0, applicants="0", in_period="", comparison="")
 
 
 def test_html_messages_escape_their_own_text_but_not_the_values():

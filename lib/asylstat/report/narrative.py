@@ -137,6 +137,21 @@ class Report:
         (at the end of) — prepositions differ by kind of period (au 3e trimestre, en juillet)."""
         return self.t.html(f"period.{kind}.{period_of_label(label).freq}", period=self.per(label))
 
+    @property
+    def two_comparisons(self) -> bool:
+        """False for a year, whose period before is also the same period a year earlier."""
+        return self.prev != self.year
+
+    def comparison(self, indicator: str) -> str:
+        """"up 4.2 % on Q2 2024 and down 1.0 % on Q3 2023" (one clause for a year)."""
+        year = {"change": self.change(self.rate(f"CHG_YEAR_{indicator}", self.p)),
+                "vs": self.phrase("vs", self.year)}
+        if not self.two_comparisons:
+            return self.t.html("cmp.one", **year)
+        return self.t.html("cmp.two", change_prev=self.change(
+            self.rate(f"CHG_PREV_{indicator}", self.p)), vs_previous=self.phrase("vs", self.prev),
+            change_year=year["change"], vs_year=year["vs"])
+
     def change(self, fact: Fact | None) -> str:
         """"up 4.2 %", "down 1.0 %", "unchanged" or "not comparable"."""
         if fact is None:
@@ -184,7 +199,8 @@ class Report:
 
     def _key_figures(self) -> str:
         rows = []
-        periods = (self.p, self.prev, self.year)
+        periods = (self.p, self.prev, self.year) if self.two_comparisons else (self.p, self.prev)
+        kinds = ("PREV", "YEAR") if self.two_comparisons else ("YEAR",)
         for label_key, get, changed in (
                 ("kf.applicants", lambda p: self.cell("RPT_APPLICANTS", p), "APPLICANTS"),
                 ("kf.first_time", lambda p: self.cell("RPT_APPLICANTS", p, applicant="FRST"),
@@ -200,19 +216,16 @@ class Report:
                  "DUB_TRF_OUT")):
             values = [self.n(get(p)) for p in periods]
             rows.append([self.t.html(label_key), *values,
-                         self.change(self.rate(f"CHG_PREV_{changed}", self.p)),
-                         self.change(self.rate(f"CHG_YEAR_{changed}", self.p))])
+                         *[self.change(self.rate(f"CHG_{k}_{changed}", self.p)) for k in kinds]])
         rows.append([self.t.html("kf.recognition"),
-                     *[self.rate_html(self.rate("RECOGNITION", p)) for p in periods], "", ""])
+                     *[self.rate_html(self.rate("RECOGNITION", p)) for p in periods],
+                     *[""] * len(kinds)])
         headers = [self.t.html("kf.indicator"), *[self.per(p) for p in periods],
-                   self.t.html("kf.change_prev"), self.t.html("kf.change_year")]
+                   *[self.t.html(f"kf.change_{k.lower()}") for k in kinds]]
         applicants = self.cell("RPT_APPLICANTS", self.p)
         intro = self.para("kf.sentence", applicants.value, in_period=self.phrase("in", self.p),
                           applicants=self.n(applicants),
-                          change_prev=self.change(self.rate("CHG_PREV_APPLICANTS", self.p)),
-                          vs_previous=self.phrase("vs", self.prev),
-                          change_year=self.change(self.rate("CHG_YEAR_APPLICANTS", self.p)),
-                          vs_year=self.phrase("vs", self.year))
+                          comparison=self.comparison("APPLICANTS"))
         table = self.table(self.t.html("kf.caption", period=self.per(self.p)), headers, rows,
                            "key-figures")
         return self.section_html("key-figures", self.heading(2, "kf.heading") + intro + table
@@ -282,10 +295,7 @@ class Report:
         parts.append(self.para(
             "dec.sentence", total.value, in_period=self.phrase("in", p), decisions=self.n(total),
             positive=self.n(positive), rate=self.rate_html(self.rate("RECOGNITION", p)),
-            in_previous=self.phrase("in", self.prev),
-            rate_prev=self.rate_html(self.rate("RECOGNITION", self.prev)),
-            in_year=self.phrase("in", self.year),
-            rate_year=self.rate_html(self.rate("RECOGNITION", self.year))))
+            earlier_rates=self.earlier_rates()))
         parts.append(self.para(
             "dec.by_status", refugee=self.n(self.cell("RPT_DECISIONS", p, decision="POS_RFG")),
             subsidiary=self.n(self.cell("RPT_DECISIONS", p, decision="POS_SPROT")),
@@ -317,14 +327,22 @@ class Report:
                                      self.t.html("col.recognition")], rows))
         return self.section_html("decisions", "".join(parts))
 
+    def earlier_rates(self) -> str:
+        """"41.4 % in Q2 2024 and 35.9 % in Q3 2023" (one clause for a year)."""
+        year = {"rate": self.rate_html(self.rate("RECOGNITION", self.year)),
+                "in_period": self.phrase("in", self.year)}
+        if not self.two_comparisons:
+            return self.t.html("cmp.rates_one", **year)
+        return self.t.html("cmp.rates_two",
+                           rate_prev=self.rate_html(self.rate("RECOGNITION", self.prev)),
+                           in_previous=self.phrase("in", self.prev), rate_year=year["rate"],
+                           in_year=year["in_period"])
+
     def _pending(self) -> str:
         stock = self.stock(self.p)
         parts = [self.heading(2, "pen.heading"),
                  self.para("pen.sentence", stock.value, at_end=self.phrase("end", self.p),
-                           pending=self.n(stock), vs_previous=self.phrase("vs", self.prev),
-                           vs_year=self.phrase("vs", self.year),
-                           change_prev=self.change(self.rate("CHG_PREV_PENDING", self.p)),
-                           change_year=self.change(self.rate("CHG_YEAR_PENDING", self.p)))]
+                           pending=self.n(stock), comparison=self.comparison("PENDING"))]
         months = [m.label for m in self.rp.months]
         values = [self.cell("RPT_PENDING_MONTHLY", m) for m in months]
         chart = charts.pending(self.t, months, [f.value for f in values], self.source())
