@@ -110,7 +110,8 @@ def test_the_rounding_check_catches_an_unrounded_cell():
 
 def test_the_dublin_rule_matches_the_declared_tables():
     # every declared table: the Dublin dataflows and their monthly national variants are
-    # published unrounded, every other count is rounded, medians in days are not counts
+    # published unrounded; every other table has its counts rounded (a table of durations:
+    # its numbers of persons)
     from asylstat.dataflows.dublin import ANNUAL, NATIONAL_MONTHLY
     from asylstat.domains import all_domains
 
@@ -119,6 +120,19 @@ def test_the_dublin_rule_matches_the_declared_tables():
     for dom in all_domains():
         for spec in (*dom.monthly, *dom.quarterly, *dom.annual, *dom.national,
                      *dom.national_monthly):
-            shaped = replace(SUBMISSION, name=spec.name, unit=spec.unit)
-            expected = spec.name not in dublin and spec.unit not in ("DAYS", "PCT1")
-            assert is_rounded(shaped) == expected, spec.name
+            shaped = table(spec.name, spec.kind, spec.unit, spec.dimension_names, [])
+            assert is_rounded(shaped) == (spec.name not in dublin), spec.name
+
+
+def test_durations_keep_their_days_and_round_their_numbers_of_persons():
+    durations = table("NAT_APPEAL_DURATION", "national", "DAYS", ("stat",), [
+        ("N", "2024-07", 13),      # 13 persons → 15
+        ("P50", "2024-07", 7),     # a median of 7 days stays 7
+        ("P90", "2024-07", 13),    # 13 days stays 13
+        ("N", "2024-08", 2),       # 2 persons → 0: left out
+        ("P50", "2024-08", 41)])
+    rounded = public_table(durations)
+    assert list(rounded.data.itertuples(index=False, name=None)) == [
+        ("N", "2024-07", 15), ("P50", "2024-07", 7), ("P90", "2024-07", 13),
+        ("P50", "2024-08", 41)]
+    assert check_public([durations], [rounded]).status == "pass"

@@ -26,6 +26,7 @@ from dataclasses import replace
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 
+import pandas as pd
 from openpyxl import load_workbook
 from openpyxl.styles import Font
 from openpyxl.writer.excel import ExcelWriter
@@ -42,8 +43,11 @@ log = logging.getLogger(__name__)
 #: the dataflows MIGR_DUB*, their monthly national variants NAT_DUB* and the report's
 #: RPT_DUBLIN (tests/test_public.py checks this against the Dublin declarations)
 DUBLIN_PREFIXES = ("MIGR_DUB", "NAT_DUB", "RPT_DUBLIN")
-#: units that are not counts: durations (median days) and rates (tenths of a percent)
+#: units that are not counts: durations (days) and rates (tenths of a percent)
 UNROUNDED_UNITS: frozenset[str] = frozenset({"DAYS", "PCT1"})
+#: in a table of durations (:mod:`asylstat.measures`), the ``stat`` code of the cells that
+#: count persons (N, beside the quantiles P50, P90): those cells are counts, rounded
+COUNT_STAT = ("stat", "N")
 
 ROUNDING_NOTE = (
     "Public figures. Counts of persons (and of applications and appeals) are rounded to the "
@@ -52,28 +56,47 @@ ROUNDING_NOTE = (
     "is zero after rounding. Dublin figures (events) and durations are not rounded; rates are "
     "computed from the exact figures and given in tenths of a percent (unit PCT1: 432 = 43.2 %). "
     "Exact figures are transmitted to Eurostat (Regulation (EC) 862/2007).")
-_TABLE_NOTE_ROUNDED = (" Public table: each figure rounded to the nearest multiple of 5, "
+_TABLE_NOTE_ROUNDED = (" Public table: each count rounded to the nearest multiple of 5, "
                        "independently; cells that round to 0 are not listed.")
+_TABLE_NOTE_DURATIONS = (" Public table: the numbers of persons (stat N) rounded to the "
+                         "nearest multiple of 5; durations in days not rounded.")
 _TABLE_NOTE_EXACT = " Public table: figures not rounded (statistics.md, Dissemination)."
 
 
 def is_rounded(table: Table) -> bool:
-    """Whether a table's figures are rounded for the public: every count except Dublin tables
-    (events, "published unrounded") and units that are not counts (days, rates)."""
-    return not table.name.startswith(DUBLIN_PREFIXES) and table.unit not in UNROUNDED_UNITS
+    """Whether a table's counts are rounded for the public: every count except the Dublin
+    tables (events, "published unrounded") and values that are not counts (rates; durations,
+    whose numbers of persons ``stat = N`` are counts and rounded)."""
+    if table.name.startswith(DUBLIN_PREFIXES):
+        return False
+    if table.unit == "DAYS":
+        return COUNT_STAT[0] in table.dimensions
+    return table.unit not in UNROUNDED_UNITS
+
+
+def rounded_cells(table: Table) -> pd.Series:
+    """Per row of ``table.data``, whether that cell is a count rounded for the public."""
+    data = table.data
+    if not is_rounded(table):
+        return pd.Series(False, index=data.index)
+    if table.unit == "DAYS":
+        return data[COUNT_STAT[0]] == COUNT_STAT[1]
+    return pd.Series(True, index=data.index)
 
 
 def public_table(table: Table) -> Table:
-    """The public version of ``table``: each cell rounded independently when
-    :func:`is_rounded`, cells that round to 0 left out (module docstring), a note appended to
-    the definition. The input is not modified."""
+    """The public version of ``table``: each count rounded independently (:func:`rounded_cells`),
+    rounded cells that become 0 left out (module docstring), a note appended to the definition.
+    The input is not modified."""
     data = table.data.copy()
-    rounded = is_rounded(table)
-    if rounded:
-        data["OBS_VALUE"] = [round_to_base(v) for v in data["OBS_VALUE"].tolist()]
-        data = data[data["OBS_VALUE"] != 0]
+    mask = rounded_cells(table)
+    values = data["OBS_VALUE"].tolist()
+    data["OBS_VALUE"] = [round_to_base(v) if r else v
+                         for v, r in zip(values, mask.tolist(), strict=True)]
+    data = data[~(mask & (data["OBS_VALUE"] == 0))]
     data["OBS_VALUE"] = data["OBS_VALUE"].astype("int64")
-    note = _TABLE_NOTE_ROUNDED if rounded else _TABLE_NOTE_EXACT
+    note = (_TABLE_NOTE_EXACT if not is_rounded(table) else
+            _TABLE_NOTE_DURATIONS if table.unit == "DAYS" else _TABLE_NOTE_ROUNDED)
     return replace(table, definition=table.definition + note, data=data.reset_index(drop=True))
 
 
@@ -152,15 +175,16 @@ def write_public(tables: Sequence[Table], folder: Path, *, period: str,
 
 
 def check_public(exact: Sequence[Table], public: Sequence[Table]) -> RuleResult:
-    """Every public cell is the exact cell rounded (or equal, for unrounded tables), every
+    """Every public cell is the exact cell rounded (or equal, when not a rounded count), every
     rounded cell is a multiple of 5, and no non-zero rounded cell is missing."""
     failures: list[str] = []
     by_name = {t.name: t for t in public}
     for table in exact:
         shown = dict(table_cells(by_name[table.name], drop_zeros=False, allow_negative=True))
+        mask = dict(zip(_keys(table), rounded_cells(table).tolist(), strict=True))
         for key, value in table_cells(table, drop_zeros=False, allow_negative=True):
-            expected = round_to_base(value) if is_rounded(table) else value
-            if shown.get(key, 0) != expected or (is_rounded(table) and expected % 5):
+            expected = round_to_base(value) if mask[key] else value
+            if shown.get(key, 0) != expected or (mask[key] and expected % 5):
                 failures.append(f"{table.name} {'/'.join(key)}: public {shown.get(key, 0)}, "
                                 f"expected {expected}")
     return RuleResult(
@@ -169,3 +193,8 @@ def check_public(exact: Sequence[Table], public: Sequence[Table]) -> RuleResult:
         message=(f"{len(failures)} public cell(s) differ from the rounding rule"
                  if failures else "every public cell follows the rounding rule"),
         examples=tuple(failures[:5]))
+
+
+def _keys(table: Table) -> list[tuple[str, ...]]:
+    columns = [table.data[c].astype(str).tolist() for c in (*table.dimensions, "TIME_PERIOD")]
+    return [tuple(row) for row in zip(*columns, strict=True)]
