@@ -18,8 +18,9 @@ Rules (severity *error* where the property holds by construction, so a failure i
 from __future__ import annotations
 
 import logging
+import subprocess
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
 from asylstat.checks import RuleResult
@@ -165,12 +166,15 @@ def print_pdfs(pages: Mapping[str, Path]) -> RuleResult:
                      "Chromium not found: {n} report(s) in HTML only, no PDF (install "
                      "Debian's chromium)", severity="warning")
     failures = []
-    for lang, html_file in pages.items():
-        try:
-            html_to_pdf(html_file, html_file.with_suffix(".pdf"), chromium)
-        except (RuntimeError, OSError, TimeoutError) as exc:
-            log.warning("no PDF for %s: %s", lang, exc)
-            failures.append(f"{lang}: {exc}")
+    with ThreadPoolExecutor(max_workers=len(pages) or 1) as pool:  # each prints in its own
+        futures = {lang: pool.submit(html_to_pdf, page, page.with_suffix(".pdf"), chromium)
+                   for lang, page in pages.items()}                 # browser process
+        for lang, future in futures.items():
+            try:
+                future.result()
+            except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+                log.warning("no PDF for %s: %s", lang, exc)
+                failures.append(f"{lang}: {exc}")
     return _rule("report.pdf", failures, f"PDF printed for {len(pages)} report(s) with "
                  f"{chromium}", "{n} report(s) could not be printed to PDF",
                  severity="warning")
