@@ -71,6 +71,7 @@ def test_public_files_hold_the_rounded_figures(tmp_path):
         "indicator,citizen,TIME_PERIOD,OBS_VALUE\nCHG_PREV_APPLICANTS,TOTAL,2024-Q3,-64\n"
         "CHG_YEAR_APPLICANTS,TOTAL,2024-Q3,0\nRECOGNITION,TOTAL,2024-Q3,432\n")
     assert not (tmp_path / "NAT_SUBMISSION.csv").exists()  # only dataflows at the top
+    assert "nearest multiple of 5" in (tmp_path / "README.txt").read_text(encoding="utf-8")
 
     # the formatted workbook: a note on rounding, one sheet per table, numeric cells
     book = openpyxl.load_workbook(tmp_path / f"{PERIOD}_public.xlsx")

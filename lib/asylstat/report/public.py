@@ -155,8 +155,9 @@ def _replace_about_note(data: bytes, note: str) -> bytes | None:
 def write_public(tables: Sequence[Table], folder: Path, *, period: str,
                  metadata: Mapping[str, str]) -> list[Table]:
     """Write ``<folder>/<period>_public.xlsx`` (every table), ``<folder>/<DATAFLOW>.csv`` per
-    Eurostat dataflow (SDMX-CSV, rounded values) and ``<folder>/national/<TABLE>.csv`` per
-    national or report table. Returns the public tables."""
+    Eurostat dataflow (SDMX-CSV, rounded values), ``<folder>/national/<TABLE>.csv`` per
+    national or report table, and ``<folder>/README.txt`` (the rounding note, for the CSV
+    files). Returns the public tables."""
     public = [public_table(t) for t in tables]
     for table in public:
         if table.kind == "eurostat":
@@ -169,6 +170,11 @@ def write_public(tables: Sequence[Table], folder: Path, *, period: str,
         public, title=f"Asylum statistics, Belgium, {period} — public tables",
         metadata=metadata)
     write_bytes_atomically(workbook, folder / f"{period}_public.xlsx")
+    readme = (f"Asylum statistics, Belgium, {period}: public tables.\n\n{ROUNDING_NOTE}\n\n"
+              f"{period}_public.xlsx: every table, one sheet each, with its definition.\n"
+              "<DATAFLOW>.csv: Eurostat dataflows, SDMX-CSV 2.0 layout, rounded values.\n"
+              "national/<TABLE>.csv: national and report tables, rounded values.\n")
+    write_bytes_atomically(readme.encode("utf-8"), folder / "README.txt")
     log.info("public tables: %d tables (%d rounded) in %s", len(public),
              sum(is_rounded(t) for t in public), folder)
     return public
