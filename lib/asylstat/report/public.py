@@ -17,19 +17,12 @@ table is listed as unrounded by :func:`is_rounded`.
 
 from __future__ import annotations
 
-import io
 import logging
-import re
-import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from xml.sax.saxutils import escape as xml_escape
 
 import pandas as pd
-from openpyxl import load_workbook
-from openpyxl.styles import Font
-from openpyxl.writer.excel import ExcelWriter
 
 from asylstat.checks import RuleResult
 from asylstat.report.rounding import round_to_base
@@ -112,44 +105,9 @@ def public_csv_text(table: Table) -> str:
 
 def public_workbook_bytes(tables: Sequence[Table], *, title: str,
                           metadata: Mapping[str, str]) -> bytes:
-    """The formatted workbook of :mod:`asylstat.write.workbook` for public tables, with the
-    rounding note in place of the exact-figures note of its "About" sheet.
-
-    The note is replaced in the zip's XML, keeping every other byte of the (deterministic)
-    workbook; should the workbook writer word its note differently, the workbook is re-saved
-    through openpyxl instead (slower, same content)."""
-    data = xlsx.workbook_bytes(tables, title=title, metadata=metadata)
-    replaced = _replace_about_note(data, ROUNDING_NOTE)
-    if replaced is not None:
-        return replaced
-    log.warning("the workbook's exact-figures note was not found: re-saving with openpyxl")
-    wb = load_workbook(io.BytesIO(data))
-    about = wb[xlsx.ABOUT_SHEET]
-    about["A2"] = ROUNDING_NOTE
-    about["A2"].font = Font(italic=True, color="595959")
-    raw = io.BytesIO()
-    ExcelWriter(wb, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED)).save()
-    return raw.getvalue()
-
-
-_EXACT_NOTE = re.compile(rb"<t(?: [^>]*)?>Exact, unrounded figures\.[^<]*</t>")
-
-
-def _replace_about_note(data: bytes, note: str) -> bytes | None:
-    """``data`` with the first sheet's exact-figures note replaced by ``note``; ``None`` when
-    the note is not there. Entries keep their order, names, dates and attributes."""
-    out = io.BytesIO()
-    found = False
-    new = f"<t>{xml_escape(note)}</t>".encode()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            content = source.read(info.filename)
-            if not found and info.filename == "xl/worksheets/sheet1.xml":
-                content, n = _EXACT_NOTE.subn(lambda _: new, content, count=1)
-                found = n == 1
-            target.writestr(info, content)
-    return out.getvalue() if found else None
+    """The formatted, deterministic workbook of :mod:`asylstat.write.workbook` for public
+    tables, with the rounding note on its "About" sheet."""
+    return xlsx.workbook_bytes(tables, title=title, metadata=metadata, note=ROUNDING_NOTE)
 
 
 def write_public(tables: Sequence[Table], folder: Path, *, period: str,
