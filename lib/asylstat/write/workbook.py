@@ -35,6 +35,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
+from operator import itemgetter
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
@@ -96,7 +97,9 @@ _SHARED_STRINGS_REL = ("http://schemas.openxmlformats.org/officeDocument/2006/re
                        "sharedStrings")
 #: openpyxl numbers the workbook's relationships rId1, rId2...: this one cannot clash.
 _SHARED_STRINGS_REL_ID = "rIdSharedStrings"
-#: Data rows joined into one piece of the sheet's XML before it is compressed.
+#: zlib level of the entries holding data rows (the others keep zipfile's default, 6).
+FILL_COMPRESS_LEVEL = 1
+#: Data rows formatted in one go (one string each).
 _ROWS_PER_CHUNK = 10_000
 
 _MIN_WIDTH, _MAX_WIDTH = 8, 60
@@ -216,7 +219,10 @@ def _write_about(ws: Worksheet, tables: Sequence[Table], names: Sequence[str], *
 
 def _distinct_codes(cells: Sequence[Cell]) -> list[set[str]]:
     """The distinct codes of each key column (dimensions, then ``TIME_PERIOD``) of ``cells``."""
-    return [set(codes) for codes in zip(*(key for key, _ in cells), strict=True)]
+    if not cells:
+        return []
+    keys = list(map(itemgetter(0), cells))
+    return [set(map(itemgetter(column), keys)) for column in range(len(keys[0]))]
 
 
 def _column_widths(columns: Sequence[str], cells: Sequence[Cell],
@@ -327,7 +333,7 @@ def data_rows_xml(cells: Sequence[Cell], string_index: Mapping[str, int], number
 
 
 def _splice_data_rows(sheet_xml: bytes, *, cells: Sequence[Cell],
-                      string_index: Mapping[str, int], number_style: int) -> Iterator[bytes]:
+                      string_index: Mapping[str, int], number_style: int) -> bytes:
     """The sheet openpyxl wrote (rows 1-5 and the placeholder row 6) with the placeholder
     replaced by every data row and the ``<dimension>`` widened to the last data row."""
     text = sheet_xml.decode("utf-8")
@@ -339,30 +345,27 @@ def _splice_data_rows(sheet_xml: bytes, *, cells: Sequence[Cell],
     if start < 0 or end < start or n != 1:
         raise RuntimeError("unexpected worksheet XML from openpyxl: no placeholder row "
                            f"{FIRST_DATA_ROW} or no <dimension> to replace")
-    yield head.encode("utf-8")
-    for piece in data_rows_xml(cells, string_index, number_style):
-        yield piece.encode("utf-8")
-    yield text[end:].encode("utf-8")
+    rows = data_rows_xml(cells, string_index, number_style)
+    return "".join([head, *rows, text[end:]]).encode("utf-8")
 
 
-def _insert_before(xml: bytes, closing: str, element: str) -> Iterator[bytes]:
+def _insert_before(xml: bytes, closing: str, element: str) -> bytes:
     """``xml`` with ``element`` inserted just before its last ``closing`` tag."""
     text = xml.decode("utf-8")
     at = text.rfind(closing)
     if at < 0:
         raise RuntimeError(f"unexpected package XML from openpyxl: no {closing}")
-    yield (text[:at] + element + text[at:]).encode("utf-8")
+    return (text[:at] + element + text[at:]).encode("utf-8")
 
 
 def _deterministic_zip(data: bytes,
-                       fill: Mapping[str, Callable[[bytes], Iterable[bytes]]] | None = None,
+                       fill: Mapping[str, Callable[[bytes], bytes]] | None = None,
                        add: Mapping[str, bytes] | None = None) -> bytes:
     """Re-zip an xlsx with fixed entry dates and attributes, ``[Content_Types].xml`` first and the
     other entries in sorted order.
 
-    ``fill`` maps an entry name to a function of the entry's bytes that gives its new content in
-    pieces, compressed as they come (the data rows of a large sheet are never held in memory as
-    one document); ``add`` holds new entries.
+    ``fill`` maps an entry name to a function of the entry's bytes that gives its new content,
+    compressed at :data:`FILL_COMPRESS_LEVEL`; ``add`` holds new entries.
     """
     fill, add = fill or {}, add or {}
     out = io.BytesIO()
@@ -377,9 +380,9 @@ def _deterministic_zip(data: bytes,
             info.external_attr = 0o644 << 16
             content = add[name] if name in add else source.read(name)
             if name in fill:
-                with target.open(info, "w") as entry:
-                    for piece in fill[name](content):
-                        entry.write(piece)
+                # Fast compression for the data rows: about 3x faster than zlib's default
+                # level, for a file about 15% larger.
+                target.writestr(info, fill[name](content), compresslevel=FILL_COMPRESS_LEVEL)
             else:
                 target.writestr(info, content)
     return out.getvalue()
@@ -425,7 +428,7 @@ def workbook_bytes(tables: Sequence[Table], *, title: str, metadata: Mapping[str
     # Stored, not compressed: the entries are compressed once, by _deterministic_zip.
     ExcelWriter(wb, zipfile.ZipFile(raw, "w", zipfile.ZIP_STORED)).save()
     # After saving, each sheet knows its part name and the placeholder its style index.
-    fill: dict[str, Callable[[bytes], Iterable[bytes]]] = {
+    fill: dict[str, Callable[[bytes], bytes]] = {
         ws.path.lstrip("/"): partial(
             _splice_data_rows, cells=cells, string_index=string_index,
             number_style=ws.cell(row=FIRST_DATA_ROW, column=len(cells[0][0]) + 1).style_id)
