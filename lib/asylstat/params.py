@@ -22,7 +22,7 @@ DEFAULT_SCHEMA = "dwh"
 _AS_OF = re.compile(
     r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})?)?$")
 _SCHEMA = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
-_URL = re.compile(r"^(duckdb:///.+|postgres(ql)?://.+)$")
+_URL = re.compile(r"^(duckdb:///.+|postgres(ql)?://.+|spark://.+)$")
 
 
 class ParameterError(ValueError):
@@ -61,8 +61,8 @@ def check_url(url: str) -> str:
     if not isinstance(url, str) or not _URL.match(url):
         raise ParameterError(
             f"DWH_URL={redact_url(str(url))!r} is not a warehouse URL: write "
-            "duckdb:///relative/path.duckdb, duckdb:////absolute/path.duckdb or "
-            "postgresql://user@host:port/dbname")
+            "duckdb:///relative/path.duckdb, duckdb:////absolute/path.duckdb, "
+            "postgresql://user@host:port/dbname or spark://local (docs/engines.md)")
     return url
 
 

@@ -1,16 +1,21 @@
 """Connect to a warehouse by URL and check it against the contract.
 
 ``duckdb:///relative.duckdb`` (relative to the working directory), ``duckdb:////abs.duckdb``,
-``postgresql://user@host:port/dbname``. DuckDB files are opened read-only. Any other engine
-Ibis supports can be added here without touching the statistics.
+``postgresql://user@host:port/dbname``, ``spark://local`` or ``spark://host:7077`` (Apache
+Spark: see :func:`connect_spark` and docs/engines.md). DuckDB files are opened read-only; the
+environment variables ``ASYLSTAT_DUCKDB_MEMORY_LIMIT`` (e.g. ``1GB``) and
+``ASYLSTAT_DUCKDB_THREADS`` bound DuckDB's memory and threads. Any other engine Ibis supports
+can be added here without touching the statistics.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlparse
 
 import ibis
 from ibis.backends import BaseBackend
@@ -52,6 +57,94 @@ def duckdb_path(url: str) -> Path:
     return Path(unquote(rest))
 
 
+def duckdb_settings() -> dict[str, str]:
+    """DuckDB settings from the environment: ``ASYLSTAT_DUCKDB_MEMORY_LIMIT`` (``memory_limit``,
+    e.g. ``1GB``; DuckDB spills to disk beyond it) and ``ASYLSTAT_DUCKDB_THREADS``."""
+    settings = {}
+    if os.environ.get("ASYLSTAT_DUCKDB_MEMORY_LIMIT"):
+        settings["memory_limit"] = os.environ["ASYLSTAT_DUCKDB_MEMORY_LIMIT"]
+    if os.environ.get("ASYLSTAT_DUCKDB_THREADS"):
+        settings["threads"] = os.environ["ASYLSTAT_DUCKDB_THREADS"]
+    return settings
+
+
+def spark_master(url: str) -> str:
+    """The Spark master of a ``spark://`` URL: ``spark://local`` is local mode on
+    ``cores`` threads (``?cores=2``, the default), anything else a Spark standalone master
+    (``spark://host:7077``)."""
+    parts = urlparse(url)
+    if parts.hostname == "local":
+        cores = parse_qs(parts.query).get("cores", ["2"])[0]
+        if cores != "*" and not cores.isdigit():
+            raise WarehouseUnreachable(f"cores={cores!r} in {url}: a number or *")
+        return f"local[{cores}]"
+    return f"spark://{parts.netloc}"
+
+
+def connect_spark(url: str, schema: str) -> BaseBackend:
+    """An Ibis connection to Spark, the warehouse in the database ``schema`` of the session's
+    catalog (on a cluster: a Hive metastore configured in ``spark-defaults.conf``).
+
+    ``?warehouse=/absolute/path.duckdb`` first copies a DuckDB warehouse into that database
+    (through Parquet; for tests and demonstrations, see :func:`asylstat.warehouse.load.
+    load_spark`); ``?cores=N`` sets local mode's threads. Spark runs with the UTC time zone.
+    """
+    from pyspark.sql import SparkSession
+
+    from asylstat.warehouse.load import load_spark
+
+    query = parse_qs(urlparse(url).query)
+    unknown = set(query) - {"warehouse", "cores"}
+    if unknown:
+        raise WarehouseUnreachable(f"unknown option(s) {sorted(unknown)} in the Spark URL")
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # before the JVM starts
+    builder = SparkSession.builder.master(spark_master(url)).appName("asylstat")
+    for key, value in SPARK_CONF.items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    if "warehouse" in query:
+        source = Path(query["warehouse"][0])
+        if not source.is_absolute() or not source.is_file():
+            raise WarehouseUnreachable(f"warehouse={source}: not an existing absolute path "
+                                       "to a DuckDB file")
+        load_spark(source, session, schema)
+    return spark_backend().connect(session)
+
+
+#: Spark settings of a workbench session (a cluster's own settings come from its
+#: spark-defaults.conf; these only fix what the statistics rely on or what is noise)
+SPARK_CONF: dict[str, str] = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.shuffle.partitions": "4",
+    "spark.driver.bindAddress": "127.0.0.1",
+    "spark.driver.host": "127.0.0.1",
+}
+
+
+def spark_backend() -> Any:
+    """Ibis' PySpark backend, with the session-local temporary tables it lacks: a temporary
+    view over a locally checkpointed result (computed once, kept by the executors), which is
+    what :class:`~asylstat.warehouse.snapshot.Snapshot` materialises its as-of views into."""
+    import ibis.expr.types as ir
+    from ibis.backends.pyspark import Backend
+
+    class SparkBackend(Backend):  # type: ignore[misc]
+        def create_table(self, name: str, /, obj: Any = None, *, temp: bool | None = None,
+                         **kwargs: Any) -> ir.Table:
+            if not temp or obj is None or kwargs.get("database") is not None:
+                return super().create_table(name, obj, temp=temp, **kwargs)
+            table = obj if isinstance(obj, ir.Expr) else ibis.memtable(obj)
+            self._run_pre_execute_hooks(table)
+            frame = self._session.sql(self.compile(table)).localCheckpoint(eager=True)
+            frame.createOrReplaceTempView(name)
+            return self.table(name)
+
+    return SparkBackend()
+
+
 def connect(url: str, schema: str = "dwh") -> Warehouse:
     """Open the warehouse read-only and check its structure; raise :class:`WarehouseError`."""
     shown = redact_url(url)
@@ -60,7 +153,7 @@ def connect(url: str, schema: str = "dwh") -> Warehouse:
             path = duckdb_path(url)
             if not path.is_file():
                 raise WarehouseUnreachable(f"the warehouse file {path} does not exist")
-            con = ibis.duckdb.connect(str(path), read_only=True)
+            con = ibis.duckdb.connect(str(path), read_only=True, **duckdb_settings())
         elif url.startswith(("postgresql://", "postgres://")):
             parts = urlparse(url)
             con = ibis.postgres.connect(
@@ -68,6 +161,8 @@ def connect(url: str, schema: str = "dwh") -> Warehouse:
                 user=unquote(parts.username) if parts.username else None,
                 password=unquote(parts.password) if parts.password else None,
                 database=(parts.path or "/").lstrip("/") or None)
+        elif url.startswith("spark://"):
+            con = connect_spark(url, schema)
         else:
             raise WarehouseUnreachable(f"no engine for the warehouse URL {shown}")
     except WarehouseError:

@@ -14,13 +14,16 @@ table is streamed with ``COPY … FROM STDIN`` (CSV written by DuckDB, read back
 from __future__ import annotations
 
 import argparse
+import atexit
 import logging
 import re
+import shutil
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 import duckdb
@@ -99,7 +102,7 @@ def load_postgres(source: Path, url: str, schema: str = "dwh",
 
 def export_parquet(source: Path, folder: Path, source_schema: str = "dwh") -> dict[str, Path]:
     """Each contract table of the DuckDB warehouse ``source`` as ``folder/<table>.parquet``
-    (what Spark reads: see :mod:`asylstat.warehouse.spark`)."""
+    (what Spark reads: see :func:`load_spark`)."""
     _check_name(source_schema)
     folder.mkdir(parents=True, exist_ok=True)
     files: dict[str, Path] = {}
@@ -113,6 +116,23 @@ def export_parquet(source: Path, folder: Path, source_schema: str = "dwh") -> di
             files[table] = target
     finally:
         src.close()
+    return files
+
+
+def load_spark(source: Path, session: Any, schema: str = "dwh",
+               source_schema: str = "dwh") -> dict[str, Path]:
+    """Copy the DuckDB warehouse ``source`` into the database ``schema`` of a Spark session:
+    each contract table as Parquet in a temporary folder (removed when the process ends),
+    declared as a table over those files. Returns the Parquet file of each table."""
+    _check_name(schema)
+    folder = Path(tempfile.mkdtemp(prefix="asylstat-spark-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    files = export_parquet(source, folder, source_schema)
+    session.sql(f"CREATE DATABASE IF NOT EXISTS {schema}")
+    for table, path in files.items():
+        session.sql(f"DROP TABLE IF EXISTS {schema}.{table}")
+        session.sql(f"CREATE TABLE {schema}.{table} USING parquet LOCATION '{path}'")
+    log.info("copied %s into Spark (%s): %s", source, schema, ", ".join(files))
     return files
 
 
