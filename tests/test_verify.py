@@ -3,9 +3,13 @@
 The end-to-end story runs the real command line on a small synthetic warehouse, from a clean
 clone of this project (so that the manifest records a clean commit that verify can restore):
 
-1. a monthly run of 2024-07 as of 2026-06-30 is published; verify reports it identical;
+1. a monthly run of 2024-07 as of 2026-06-30 is published;
 2. a correction is loaded with a later ``recorded_at`` (the old version retired, a new one
-   inserted): verify, which keeps the recorded ``as_of``, still reports identical;
+   inserted); verify, which keeps the recorded ``as_of``, reports the run identical. The
+   warehouse *as of* the recorded instant is unchanged, so this one re-run shows both that the
+   run is re-done identically on an unchanged warehouse and that a later correction does not
+   reach it (a verify before the correction would re-do the same re-run on less data: it is
+   left out to keep the test's four production runs within budget);
 3. a new run as of 2026-08-01 publishes the corrected figures: ``revisions.json`` lists exactly
    the cells the correction moves;
 4. the warehouse content visible at that ``as_of`` is altered (a row with an old
@@ -140,18 +144,16 @@ def story(tmp_path_factory):
     assert first.returncode == 0, first.stderr[-3000:]
     state["first_manifest"] = json.loads((out / PERIOD / "manifest.json").read_text())
     state["before_v1"] = tree_hashes(out)
+    con = duckdb.connect(str(wh))  # a correction: citizenship KIR → MHL, loaded later
+    con.execute("UPDATE dwh.person SET retired_at = ? WHERE person_id = ? AND "
+                "retired_at IS NULL", [CORRECTED_AT, PERSON])
+    insert_person(con, PERSON, "F", "1990-05-05", "MHL", CORRECTED_AT)
+    con.close()
     with pytest.MonkeyPatch.context() as mp:
         # the project verify restores from, and whose lock is "the current one", is the clone
         mp.setenv("ASYLSTAT_HOME", str(clone))
         state["v1"] = verify_period(PERIOD, out, scratch=base / "scratch1")
         state["after_v1"] = tree_hashes(out)
-
-        con = duckdb.connect(str(wh))  # a correction: citizenship KIR → MHL, loaded later
-        con.execute("UPDATE dwh.person SET retired_at = ? WHERE person_id = ? AND "
-                    "retired_at IS NULL", [CORRECTED_AT, PERSON])
-        insert_person(con, PERSON, "F", "1990-05-05", "MHL", CORRECTED_AT)
-        con.close()
-        state["v2"] = verify_period(PERIOD, out, scratch=base / "scratch2")
 
         second = produce(AS_OF_2)
         assert second.returncode == 0, second.stderr[-3000:]
@@ -172,7 +174,7 @@ def story(tmp_path_factory):
 
 
 @pytest.mark.e2e
-def test_verify_reports_identical_for_an_unchanged_warehouse(story):
+def test_verify_reports_identical_while_the_warehouse_as_of_is_unchanged(story):
     report, manifest = story["v1"], story["first_manifest"]
     assert report.exit_code == EXIT_IDENTICAL, report.message + str(report.differences)
     assert report.identical and report.differences == [] and report.integrity == []
@@ -194,9 +196,10 @@ def test_verify_reports_identical_for_an_unchanged_warehouse(story):
 
 @pytest.mark.e2e
 def test_a_correction_recorded_after_as_of_leaves_verify_identical(story):
-    report = story["v2"]
+    report = story["v1"]  # made after the correction was loaded
     assert report.exit_code == EXIT_IDENTICAL, report.message + str(report.differences)
     assert report.as_of == "2026-06-30T00:00:00.000000Z"
+    assert report.rerun_exit == 0
 
 
 @pytest.mark.e2e
