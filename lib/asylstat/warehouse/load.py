@@ -42,6 +42,15 @@ def _check_name(schema: str) -> str:
     return schema
 
 
+def _no_progress_bar(con: duckdb.DuckDBPyConnection) -> None:
+    """No DuckDB progress bar on the terminal; inside a Jupyter kernel DuckDB refuses the
+    setting unless ipywidgets is installed, and draws no bar there anyway."""
+    try:
+        con.execute("SET enable_progress_bar = false")
+    except duckdb.Error:
+        pass
+
+
 def pg_conninfo(url: str) -> dict[str, object]:
     """psycopg connection arguments of a ``postgresql://user[:password]@host[:port]/db`` URL
     (a password is better given by ``PGPASSWORD`` or a pgpass file)."""
@@ -69,7 +78,7 @@ def load_postgres(source: Path, url: str, schema: str = "dwh",
     counts: dict[str, int] = {}
     src = duckdb.connect(str(source), read_only=True)
     try:
-        src.execute("SET enable_progress_bar = false")
+        _no_progress_bar(src)
         with (tempfile.TemporaryDirectory(prefix="asylstat-load-") as tmp,
               psycopg.connect(**pg_conninfo(url)) as pg):  # type: ignore[arg-type]
             with pg.cursor() as cur:
@@ -108,7 +117,7 @@ def export_parquet(source: Path, folder: Path, source_schema: str = "dwh") -> di
     files: dict[str, Path] = {}
     src = duckdb.connect(str(source), read_only=True)
     try:
-        src.execute("SET enable_progress_bar = false")
+        _no_progress_bar(src)
         for table, columns in contract_tables().items():
             target = folder / f"{table}.parquet"
             src.execute(f"COPY (SELECT {', '.join(columns)} FROM {source_schema}.{table}) "
