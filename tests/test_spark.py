@@ -25,6 +25,8 @@ from asylstat.write.files import national_csv_text
 from asylstat.write.sdmx import sdmx_csv_text
 
 AS_OF = "2026-06-30T00:00:00Z"
+#: PySpark 4.0 calls pandas with an argument pandas 3 deprecates (harmless, not ours)
+pytestmark = pytest.mark.filterwarnings("ignore:The copy keyword is deprecated")
 
 
 def text_of(table: Table) -> str:
