@@ -555,9 +555,9 @@ def markdown_table(report: dict[str, Any]) -> str:
     add("notebook cells that import, connect and build (s)",
         [r["run"]["aggregation_s"] for r in results])
     add("every table built directly, one snapshot per domain (s)",
-        [r["tables_direct"]["build_s"] for r in results])
+        [r.get("tables_direct", {}).get("build_s") for r in results])
     add("**aggregation time: engine queries within it (s)**",
-        [f"**{r['aggregation_s']}**" for r in results])
+        [f"**{r.get('aggregation_s')}**" for r in results])
     add("**one-scan floor (s)**", [f"**{r['floor_scan_s']}**" for r in results])
     add("aggregation / floor", [r["aggregation_over_floor"] for r in results])
     add("**peak memory, largest process (MB)**",
