@@ -411,8 +411,11 @@ def _in_child(function: str, *args: str) -> dict[str, Any]:
             f"out = bench._child_{function}(*sys.argv[1:]); "
             "out['peak_mb'] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1); "
             "print(json.dumps(out))")
-    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
-                          check=True)
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
+    if done.returncode != 0:
+        reason = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
+        log.error("%s failed (exit %d): %s", function, done.returncode, reason)
+        return {"failed": f"exit {done.returncode}: {reason[:300]}"}
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -477,16 +480,22 @@ def bench_scale(folder: Path, scale: float, memory_limit: str) -> dict[str, Any]
                 "memory": run.memory},
         "tables_direct": direct,
         "floor_scan_s": floor,
-        "aggregation_s": direct["query_s"],
-        "aggregation_over_floor": round(direct["query_s"] / floor, 1) if floor else None,
+        "aggregation_s": direct.get("query_s"),
+        "aggregation_over_floor": (round(direct["query_s"] / floor, 1)
+                                   if floor and "query_s" in direct else None),
         "asyappctzm": {
-            "engine_s": engine["seconds"], "engine_peak_mb": engine["peak_mb"],
-            "pandas_load_s": reference["load_s"], "pandas_compute_s": reference["compute_s"],
-            "pandas_total_s": reference["total_s"], "pandas_peak_mb": reference["peak_mb"],
-            "pandas_over_engine": round(reference["total_s"] / engine["seconds"], 1),
-            "pandas_over_whole_run": round(reference["total_s"] / run.wall_s, 2),
-            "identical_to_run": run_text is not None and reference["sdmx"] == run_text,
-            "engine_identical_to_run": run_text is not None and engine["sdmx"] == run_text,
+            "engine_s": engine.get("seconds"), "engine_peak_mb": engine.get("peak_mb"),
+            "engine_failed": engine.get("failed"),
+            "pandas_load_s": reference.get("load_s"),
+            "pandas_compute_s": reference.get("compute_s"),
+            "pandas_total_s": reference.get("total_s"), "pandas_peak_mb": reference.get("peak_mb"),
+            "pandas_failed": reference.get("failed"),
+            "pandas_over_engine": (round(reference["total_s"] / engine["seconds"], 1)
+                                   if "total_s" in reference and "seconds" in engine else None),
+            "identical_to_run": run_text is not None and reference.get("sdmx") == run_text,
+            "engine_identical_to_run": run_text is not None and engine.get("sdmx") == run_text,
+            "pandas_identical_to_engine": ("sdmx" in reference and "sdmx" in engine
+                                           and reference["sdmx"] == engine["sdmx"]),
         },
     }
 
@@ -570,8 +579,9 @@ def markdown_table(report: dict[str, Any]) -> str:
     add("pandas peak memory (MB)", [r["asyappctzm"]["pandas_peak_mb"] for r in results])
     add("**pandas / engine**", [f"**{r['asyappctzm']['pandas_over_engine']}×**"
                                 for r in results])
-    add("pandas result identical to the run's file",
-        [r["asyappctzm"]["identical_to_run"] for r in results])
+    add("pandas result identical to the engine's (and to the run's file)",
+        [f"{r['asyappctzm'].get('pandas_identical_to_engine')} "
+         f"({r['asyappctzm'].get('identical_to_run')})" for r in results])
     lines += ["", "| target (issue 7) | measured | limit | |", "|---|---:|---:|---|"]
     for t in report["targets"]:
         value = "–" if t["value"] is None else f"{t['value']} {t['unit']}"

@@ -10,8 +10,12 @@ can be added here without touching the statistics.
 
 from __future__ import annotations
 
+import atexit
+import functools
 import logging
 import os
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,10 +61,23 @@ def duckdb_path(url: str) -> Path:
     return Path(unquote(rest))
 
 
+@functools.cache
+def duckdb_spill_folder() -> str:
+    """A folder of this process's own for DuckDB's spill files (removed when the process
+    ends). DuckDB's default, ``<file>.duckdb.tmp`` beside the warehouse, is shared by every
+    process reading the file — the run's notebooks run side by side — and one process
+    removing or reusing another's spill files kills it."""
+    parent = os.environ.get("ASYLSTAT_DUCKDB_TEMP_DIRECTORY") or tempfile.gettempdir()
+    folder = tempfile.mkdtemp(prefix=f"asylstat-duckdb-{os.getpid()}-", dir=parent)
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
 def duckdb_settings() -> dict[str, str]:
-    """DuckDB settings from the environment: ``ASYLSTAT_DUCKDB_MEMORY_LIMIT`` (``memory_limit``,
-    e.g. ``1GB``; DuckDB spills to disk beyond it) and ``ASYLSTAT_DUCKDB_THREADS``."""
-    settings = {}
+    """DuckDB settings: a spill folder of the process's own (:func:`duckdb_spill_folder`),
+    and from the environment ``ASYLSTAT_DUCKDB_MEMORY_LIMIT`` (``memory_limit``, e.g.
+    ``1GB``; DuckDB spills to disk beyond it) and ``ASYLSTAT_DUCKDB_THREADS``."""
+    settings = {"temp_directory": duckdb_spill_folder()}
     if os.environ.get("ASYLSTAT_DUCKDB_MEMORY_LIMIT"):
         settings["memory_limit"] = os.environ["ASYLSTAT_DUCKDB_MEMORY_LIMIT"]
     if os.environ.get("ASYLSTAT_DUCKDB_THREADS"):
