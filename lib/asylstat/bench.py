@@ -410,13 +410,14 @@ def _in_child(function: str, *args: str) -> dict[str, Any]:
     code = ("import json, resource, sys; from asylstat import bench; "
             f"out = bench._child_{function}(*sys.argv[1:]); "
             "out['peak_mb'] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1); "
-            "print(json.dumps(out))")
+            "print('BENCH-JSON ' + json.dumps(out))")
     done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
     if done.returncode != 0:
         reason = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
         log.error("%s failed (exit %d): %s", function, done.returncode, reason)
         return {"failed": f"exit {done.returncode}: {reason[:300]}"}
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    marked = [line for line in done.stdout.splitlines() if line.startswith("BENCH-JSON ")]
+    return json.loads(marked[-1][len("BENCH-JSON "):])
 
 
 def _child_pandas(path: str) -> dict[str, Any]:
@@ -619,19 +620,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if report_path.is_file():  # a scale not re-measured keeps its last figures
         for r in json.loads(report_path.read_text()).get("results", []):
             previous[float(r["scale"])] = r
-    for scale in scales:
+    for scale in scales:  # the report is rewritten after each scale
         previous[scale] = bench_scale(args.bench_dir, scale, args.memory_limit)
         previous[scale]["measured_at"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    results = [previous[s] for s in sorted(previous)]
-    report = {"measured_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-              "machine": f"{os.cpu_count()} cores, {platform.machine()}, "
-                         f"Python {platform.python_version()}, DuckDB {duckdb.__version__}",
-              "period": PERIOD, "as_of": AS_OF, "duckdb_memory_limit": args.memory_limit,
-              "load_average_at_end": [round(x, 1) for x in os.getloadavg()],
-              "results": results, "targets": targets(results)}
-    args.bench_dir.mkdir(parents=True, exist_ok=True)
-    report_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    write_docs(report, args.doc)
+        previous[scale]["load_average_after"] = [round(x, 1) for x in os.getloadavg()]
+        results = [previous[s] for s in sorted(previous)]
+        report = {"measured_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+                  "machine": f"{os.cpu_count()} cores, {platform.machine()}, "
+                             f"Python {platform.python_version()}, DuckDB {duckdb.__version__}",
+                  "period": PERIOD, "as_of": AS_OF, "duckdb_memory_limit": args.memory_limit,
+                  "results": results, "targets": targets(results)}
+        args.bench_dir.mkdir(parents=True, exist_ok=True)
+        report_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        write_docs(report, args.doc)
     for t in report["targets"]:
         log.info("%-62s %s (%s %s, limit %g)", t["target"], t["status"], t["value"], t["unit"],
                  t["limit"])
