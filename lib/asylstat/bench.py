@@ -574,7 +574,8 @@ def markdown_table(report: dict[str, Any]) -> str:
         [r["run"]["aggregation_s"] for r in results])
     add("every table built directly, one snapshot per domain (s)",
         [r.get("tables_direct", {}).get("build_s", "skipped") for r in results])
-    add("**aggregation time: engine queries within it (s)**",
+    add("**aggregation time (s)**: engine queries of the direct build, or (when it is "
+        "skipped) the notebooks' table-building cells",
         [f"**{r.get('aggregation_s')}**" for r in results])
     add("**one-scan floor (s)**", [f"**{r['floor_scan_s']}**" for r in results])
     add("aggregation / floor", [r["aggregation_over_floor"] for r in results])
