@@ -1,7 +1,7 @@
 """The SQL of every dataflow compiles for the engines a production warehouse or a larger
 installation may use (Oracle, SQL Server, Trino; PostgreSQL and DuckDB), and parses back.
 
-The queries are built on a real small DuckDB snapshot (``Snapshot.recode`` asks the engine for
+The queries are built on a real small DuckDB snapshot (``Snapshot.with_codes`` asks the engine for
 the distinct raw codes to build its CASE maps), read lazily so that each query starts from the
 contract tables themselves, then compiled with ``ibis.to_sql(expr, dialect=…)`` and parsed with
 sqlglot for that dialect. A query must read only the contract's tables in the warehouse schema

@@ -55,11 +55,10 @@ UNAA_AGES = AgeBands((("Y_LT14", 0, 13), ("Y14-15", 14, 15), ("Y16-17", 16, 17))
 def persons(snap: Snapshot) -> ibis.Table:
     """One row per person of the as-of view: ``person_id, citizen, sex, birth_date`` with the
     Eurostat codes."""
-    person = snap.table("person")
-    return person.select(
-        "person_id", "birth_date",
-        citizen=snap.recode(person, "person", "citizenship", eurostat_citizen),
-        sex=snap.recode(person, "person", "sex", eurostat_sex))
+    person = snap.view("person")
+    person = snap.with_codes(person, "person", citizen=("citizenship", eurostat_citizen),
+                             sex=("sex", eurostat_sex))
+    return person.select("person_id", "birth_date", "citizen", "sex")
 
 
 def with_person(records: ibis.Table, snap: Snapshot, age_on: str,
@@ -89,9 +88,17 @@ def period_ends(periods: Sequence[Period]) -> ibis.Table:
                          schema={"period": "string", "period_end": "date"})
 
 
+def union_all(*parts: ibis.Table) -> ibis.Table:
+    """The rows of every part (``UNION ALL``). Columns are made nullable first: a left join
+    upstream (``with_person``, ``Snapshot.with_codes``) makes Ibis mark a column nullable in
+    one part and not in another, and Ibis refuses a union of schemas that differ only so."""
+    return ibis.union(*[p.select(**{c: p[c].cast(p[c].type().copy(nullable=True))
+                                   for c in p.columns}) for p in parts], distinct=False)
+
+
 def in_any_period(day: ibis.DateValue, periods: Sequence[Period]) -> ibis.BooleanValue:
     return ibis.or_(*[(day >= p.start) & (day <= p.end) for p in periods])
 
 
 __all__ = ["AgeBands", "EUROSTAT_AGES", "MINOR_AGES", "UNAA_AGES", "age_years", "in_any_period",
-           "period_ends", "period_of", "persons", "with_person", "_"]
+           "period_ends", "period_of", "persons", "union_all", "with_person", "_"]

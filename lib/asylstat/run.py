@@ -76,7 +76,7 @@ def code_version() -> dict[str, object]:
 
 def row_counts(snap: Snapshot) -> dict[str, int]:
     """Rows of every contract table in the as-of view (resolved: one per key)."""
-    return {name: int(snap.table(name).count().to_pyarrow().as_py())
+    return {name: int(snap.view(name).count().to_pyarrow().as_py())
             for name in contract_tables()}
 
 

@@ -21,7 +21,15 @@ from asylstat.dataflows.dimensions import (
     STEP,
     UAM,
 )
-from asylstat.derive import EUROSTAT_AGES, MINOR_AGES, AgeBands, period_ends, period_of, with_person
+from asylstat.derive import (
+    EUROSTAT_AGES,
+    MINOR_AGES,
+    AgeBands,
+    period_ends,
+    period_of,
+    union_all,
+    with_person,
+)
 from asylstat.domains import Domain
 from asylstat.measures import DurationSpec
 from asylstat.periods import Period
@@ -134,8 +142,7 @@ def registration_steps(snap: Snapshot, periods: Sequence[Period]) -> ibis.Table:
                                 step_date=backlog.presented_date.cast(ibis.dtype("date"))).drop("period_end"))
     columns = [PERIOD, "step", "step_date", "application_id", "person_id", "channel",
                "presented_date"]
-    union = ibis.union(*[s.select(**{c: s[c].cast(s[c].type().copy(nullable=True))
-                                     for c in columns}) for s in steps])
+    union = union_all(*[s.select(*columns) for s in steps])
     return union.mutate(**{UNIT: union.person_id})
 
 
@@ -162,7 +169,7 @@ def registration_delays(snap: Snapshot, periods: Sequence[Period]) -> ibis.Table
                            days=app[column].delta(app.presented_date, unit="day").cast("int64"))
         steps.append(dated.filter(dated[PERIOD].notnull()).select(
             PERIOD, "step", "step_date", "application_id", "person_id", "days"))
-    union = ibis.union(*steps)
+    union = union_all(*steps)
     return union.mutate(**{UNIT: union.person_id})
 
 

@@ -14,15 +14,11 @@ RESETTLEMENT = "RESETTLEMENT"
 def applications(snap: Snapshot) -> ibis.Table:
     """The as-of applications with their codes normalised (statistics.md, "Codes"):
     ``legal_type``, ``channel`` and ``procedure`` hold a contract code or ``UNK``."""
-    app = snap.table("application")
-    return app.mutate(
-        legal_type=snap.recode(app, "application", "legal_type",
-                               contract_code("application", "legal_type")),
-        channel=snap.recode(app, "application", "channel",
-                            contract_code("application", "channel")),
-        procedure=snap.recode(app, "application", "procedure",
-                              contract_code("application", "procedure")),
-    )
+    app = snap.view("application")
+    return snap.with_codes(
+        app, "application",
+        **{column: (column, contract_code("application", column))
+           for column in ("legal_type", "channel", "procedure")})
 
 
 def in_eurostat_scope(app: ibis.Table) -> ibis.BooleanValue:

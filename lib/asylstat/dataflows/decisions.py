@@ -14,7 +14,7 @@ from asylstat.cube import PERIOD, UNIT, CubeSpec, Dimension
 from asylstat.dataflows.common import applications, in_eurostat_scope
 from asylstat.dataflows.dimensions import AGE, AGE_UNAA, CITIZEN, SEX
 from asylstat.dataflows.stages import decisions
-from asylstat.derive import UNAA_AGES, period_ends, period_of, with_person
+from asylstat.derive import UNAA_AGES, period_ends, period_of, union_all, with_person
 from asylstat.domains import Domain
 from asylstat.measures import DurationSpec
 from asylstat.periods import Period
@@ -142,7 +142,7 @@ def appeal_records(snap: Snapshot, periods: Sequence[Period]) -> ibis.Table:
                          stock.ruling_date.isnull() | (stock.ruling_date > stock.period_end))
     pending = stock.select(PERIOD, measure=ibis.literal("PENDING"),
                            outcome=ibis.literal("NONE"), record_id=stock.appeal_id)
-    union = ibis.union(lodged, decided, pending, distinct=False)
+    union = union_all(lodged, decided, pending)
     return union.mutate(**{UNIT: union.record_id})
 
 

@@ -161,19 +161,20 @@ def dublin_requests(snap: Snapshot) -> ibis.Table:
     ``reply`` (a contract code or UNK; NULL stays UNK), ``reply_set`` (``reply`` not NULL and
     ``reply_date`` not NULL), ``reexamination``, ``sex`` and ``minor`` (age on the request
     date) and ``unit_id`` (the request)."""
-    req = snap.table("dublin_request")
+    req = snap.view("dublin_request")
     table = "dublin_request"
-    req = req.mutate(
-        direction=snap.recode(req, table, "direction", contract_code(table, "direction")),
-        req_type=snap.recode(req, table, "request_type", request_type_code),
-        partner=snap.recode(req, table, "partner_country", dublin_partner),
-        leg_prov=snap.recode(req, table, "legal_basis", contract_code(table, "legal_basis")),
-        reply=snap.recode(req, table, "reply", contract_code(table, "reply")),
+    req = req.mutate(  # on the raw columns, before ``reply`` holds its code
         reply_set=req.reply.notnull() & req.reply_date.notnull(),
         reexamination=req.reexamination_of.notnull(),
         eurodac_hit=req.eurodac_hit.fill_null(False),
         **{UNIT: req.request_id},
     )
+    req = snap.with_codes(
+        req, table, direction=("direction", contract_code(table, "direction")),
+        req_type=("request_type", request_type_code),
+        partner=("partner_country", dublin_partner),
+        leg_prov=("legal_basis", contract_code(table, "legal_basis")),
+        reply=("reply", contract_code(table, "reply")))
     return _person_facts(req, snap, age_on="request_date", unaccompanied="unaccompanied_minor")
 
 
@@ -244,9 +245,8 @@ def unilateral_decisions(snap: Snapshot, periods: Sequence[Period]) -> ibis.Tabl
     when NULL or not a Dublin state other than Belgium; age on the decision date, and no
     unaccompanied flag is recorded, so under-18s are ``ACM``."""
     uni = snap.table("dublin_unilateral")
-    uni = uni.mutate(
-        partner=snap.recode(uni, "dublin_unilateral", "partner_country", dublin_partner),
-        **{UNIT: uni.unilateral_id})
+    uni = snap.with_codes(uni, "dublin_unilateral", partner=("partner_country", dublin_partner))
+    uni = uni.mutate(**{UNIT: uni.unilateral_id})
     uni = _person_facts(uni, snap, age_on="decision_date", unaccompanied=False)
     return _dated_in(uni, uni.decision_date, periods)
 
@@ -408,9 +408,9 @@ def unk_counts(snap: Snapshot) -> pd.DataFrame:
     """How many as-of records are counted under ``UNK`` (or not counted) because of a code or
     a date the warehouse should not hold: one row per ``(table, what, records)`` (aggregates
     only). The data-quality findings themselves are the job of the warehouse checks."""
-    raw = snap.table("dublin_request")
-    raw = raw.select(_id=raw.request_id, _reply=raw.reply,
-                     _belgium=snap.recode(raw, "dublin_request", "partner_country", _is_belgium))
+    raw = snap.view("dublin_request")
+    raw = snap.with_codes(raw, "dublin_request", _belgium=("partner_country", _is_belgium))
+    raw = raw.select("_belgium", _id=raw.request_id, _reply=raw.reply)
     req = dublin_requests(snap)
     req = req.join(raw, req.request_id == raw._id)
     belgium = req._belgium == "BEL"
@@ -441,8 +441,7 @@ def unk_counts(snap: Snapshot) -> pd.DataFrame:
                  "request missing or not a take-charge/take-back request (not counted)",
                  int(orphan.to_pyarrow().as_py())))
     uni = snap.table("dublin_unilateral")
-    uni = uni.mutate(partner=snap.recode(uni, "dublin_unilateral", "partner_country",
-                                         dublin_partner))
+    uni = snap.with_codes(uni, "dublin_unilateral", partner=("partner_country", dublin_partner))
     rows.append(("dublin_unilateral", "partner missing or invalid (partner UNK)",
                  int((uni.partner == UNK).sum().to_pyarrow().as_py() or 0)))
     return pd.DataFrame(rows, columns=["table", "what", "records"])

@@ -13,7 +13,7 @@ from asylstat.cube import PERIOD, UNIT, CubeSpec, Dimension
 from asylstat.dataflows.common import applications, in_eurostat_scope
 from asylstat.dataflows.dimensions import AGE, CHANNEL, CITIZEN, SEX
 from asylstat.dataflows.stages import is_open_on, stage_on, with_closure
-from asylstat.derive import with_person
+from asylstat.derive import union_all, with_person
 from asylstat.domains import Domain
 from asylstat.periods import Period, add_months
 from asylstat.warehouse.snapshot import Snapshot
@@ -145,7 +145,7 @@ def stock_flow_records(snap: Snapshot, periods: Sequence[Period]) -> ibis.Table:
     parts = [rows.filter(condition).mutate(measure=ibis.literal(name))
              .select(PERIOD, "measure", "channel", "application_id")
              for name, condition in measures.items()]
-    union = ibis.union(*parts, distinct=False)
+    union = union_all(*parts)
     return union.mutate(**{UNIT: union.application_id})
 
 

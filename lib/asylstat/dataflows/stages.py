@@ -37,6 +37,8 @@ from __future__ import annotations
 import ibis
 
 from asylstat.codes import contract_code
+from asylstat.dataflows.common import applications
+from asylstat.derive import union_all
 from asylstat.warehouse.snapshot import Snapshot, shared
 
 ANNULLED = "ANNULLED"
@@ -48,18 +50,17 @@ STAGES = (NOT_LODGED, AWAIT_FIRST, FIRST_NOT_FINAL, APPEAL_PENDING, APPEAL_DECID
 @shared
 def decisions(snap: Snapshot) -> ibis.Table:
     """The as-of decisions with ``instance`` and ``outcome`` normalised (contract code or UNK)."""
-    dec = snap.table("decision")
-    return dec.mutate(
-        instance=snap.recode(dec, "decision", "instance", contract_code("decision", "instance")),
-        outcome=snap.recode(dec, "decision", "outcome", contract_code("decision", "outcome")))
+    dec = snap.view("decision")
+    return snap.with_codes(dec, "decision",
+                           instance=("instance", contract_code("decision", "instance")),
+                           outcome=("outcome", contract_code("decision", "outcome")))
 
 
 @shared
 def withdrawals(snap: Snapshot) -> ibis.Table:
     """The as-of withdrawals with ``kind`` normalised (EXPLICIT, IMPLICIT or UNK)."""
-    wd = snap.table("withdrawal")
-    return wd.mutate(kind=snap.recode(wd, "withdrawal", "kind",
-                                      contract_code("withdrawal", "kind")))
+    wd = snap.view("withdrawal")
+    return snap.with_codes(wd, "withdrawal", kind=("kind", contract_code("withdrawal", "kind")))
 
 
 @shared
@@ -67,16 +68,15 @@ def closure_dates(snap: Snapshot) -> ibis.Table:
     """``_closed_app, closed_date``: the earliest closing event of each application that has
     one (withdrawal, final non-annulled decision, Dublin closure)."""
     date = ibis.dtype("date")
-    wd = snap.table("withdrawal")
+    wd = withdrawals(snap)
     dec = decisions(snap)
-    app = snap.table("application")
-    events = ibis.union(
+    app = applications(snap)
+    events = union_all(
         wd.select(_closed_app=wd.application_id, close=wd.withdrawal_date.cast(date)),
         dec.filter(dec.final_date.notnull(), dec.outcome != ANNULLED)
            .select(_closed_app="application_id", close=dec.final_date.cast(date)),
         app.filter(app.dublin_closed_date.notnull())
-           .select(_closed_app="application_id", close=app.dublin_closed_date.cast(date)),
-        distinct=False)
+           .select(_closed_app="application_id", close=app.dublin_closed_date.cast(date)))
     return events.group_by("_closed_app").aggregate(closed_date=events.close.min())
 
 

@@ -71,13 +71,18 @@ class Snapshot:
         """Every version of ``name`` visible at ``as_of`` (for data-quality counts)."""
         return visible_versions(self.warehouse.raw(name), self.as_of)
 
+    def view(self, name: str) -> ibis.Table:
+        """The as-of view of a contract table, one row per key, version columns dropped, as a
+        lazy expression: for a derivation that is itself materialised (:func:`shared`), so
+        that the large tables are written to the engine once per snapshot, not twice."""
+        if name not in contract_tables():
+            raise KeyError(f"{name} is not a contract table")
+        return resolve_versions(self.visible(name), key_column(name)).drop(*_VERSION_COLUMNS)
+
     def table(self, name: str) -> ibis.Table:
-        """The as-of view of a contract table: one row per key, version columns dropped."""
+        """The as-of view of a contract table (:meth:`view`), materialised once."""
         if name not in self._tables:
-            if name not in contract_tables():
-                raise KeyError(f"{name} is not a contract table")
-            resolved = resolve_versions(self.visible(name), key_column(name))
-            self._tables[name] = self._materialised(name, resolved.drop(*_VERSION_COLUMNS))
+            self._tables[name] = self._materialised(name, self.view(name))
         return self._tables[name]
 
     def derived(self, key: str, builder: Callable[[Snapshot], ibis.Table]) -> ibis.Table:
@@ -104,8 +109,10 @@ class Snapshot:
             return view
 
     def distinct_raw(self, name: str, column: str) -> list[str | None]:
-        """The distinct raw values of a code column in the as-of view (a small list)."""
-        values = self.table(name).select(column).distinct().to_pyarrow()
+        """The distinct raw values of a code column among the versions visible at ``as_of``
+        (a small list; a superset of the as-of view's values, read without resolving the
+        versions: a mapping for a value the view does not hold is never used)."""
+        values = self.visible(name).select(column).distinct().to_pyarrow()
         return sorted(values.column(0).to_pylist(), key=lambda v: (v is None, v or ""))
 
     def code_map(self, name: str, column: str, mapper: Mapper) -> dict[str | None, str]:
@@ -115,15 +122,28 @@ class Snapshot:
             self._codes[key] = {raw: mapper(raw) for raw in self.distinct_raw(name, column)}
         return self._codes[key]
 
-    def recode(self, table: ibis.Table, name: str, column: str, mapper: Mapper) -> ibis.Value:
-        """The code of ``table[column]`` by ``mapper``, evaluated in the engine.
+    def with_codes(self, table: ibis.Table, name: str,
+                   **codes: tuple[str, Mapper]) -> ibis.Table:
+        """``table`` with one code column per keyword: ``out=(column, mapper)`` puts the code
+        of ``table[column]`` by ``mapper`` into ``out`` (which may replace ``column``).
 
         The mapping is computed in Python over the distinct raw values (exact ``str.strip()``
-        semantics on every engine) and applied as one CASE expression.
+        semantics on every engine) and applied in the engine as a left join with a small
+        mapping table: one hash probe per row however many raw variants there are (a CASE
+        with one branch per variant costs 13x more on a citizenship column of ~900 variants).
         """
-        mapping = self.code_map(name, column, mapper)
-        default = mapper(None)
-        pairs = {raw: code for raw, code in mapping.items() if raw is not None and code != default}
-        if not pairs:
-            return ibis.literal(default, type="string")
-        return table[column].substitute(pairs, else_=default)
+        for out, (column, mapper) in codes.items():
+            mapping = self.code_map(name, column, mapper)
+            default = mapper(None)
+            pairs = {raw: code for raw, code in mapping.items()
+                     if raw is not None and code != default}
+            if not pairs:
+                table = table.mutate(**{out: ibis.literal(default, type="string")})
+                continue
+            raw_col, code_col = f"_raw_{out}", f"_code_{out}"
+            lookup = ibis.memtable({raw_col: list(pairs), code_col: list(pairs.values())},
+                                   schema={raw_col: "string", code_col: "string"})
+            joined = table.left_join(lookup, table[column] == lookup[raw_col])
+            table = joined.mutate(**{out: joined[code_col].fill_null(default)}).drop(
+                raw_col, code_col)
+        return table
