@@ -28,6 +28,22 @@ def test_stage_times_run_from_each_stage_line_to_the_next():
     assert [s["seconds"] for s in stages] == [2.0, 3.0, 60.0, 5.0, 1.5, 0.5]
 
 
+def test_work_alongside_the_notebooks_is_timed_on_its_own_track():
+    stamped = [(1.0, "20:00:00 INFO [1/5] checking the warehouse duckdb:////x.duckdb as of T"),
+               (3.0, "20:00:02 INFO [2/5] executing the domain notebooks (run 2024)"),
+               (3.1, "20:00:02 INFO [2/5] alongside: counting the warehouse's rows"),
+               (7.0, "20:00:06 INFO [2/5] alongside: checking the warehouse's data quality"),
+               (20.0, "20:00:19 INFO [2/5] alongside: done"),
+               (40.0, "20:00:39 INFO [3/5] validating 35 tables")]
+    stages = {s["stage"]: s["seconds"] for s in bench.stage_times(stamped, wall=50.0)}
+    # the notebook stage runs from 3.0 to 40.0 whatever happens alongside
+    assert stages["[2/5] executing the domain notebooks"] == 37.0
+    assert stages["[2/5] alongside the notebooks: counting the warehouse's rows"] == 3.9
+    assert stages["[2/5] alongside the notebooks: checking the warehouse's data quality"] == 13.0
+    assert stages["[3/5] validating"] == 10.0
+    assert not any("done" in name for name in stages)
+
+
 def _result(scale: float, wall: float, peak: float, over_floor: float, speedup: float) -> dict:
     return {"scale": scale, "run": {"exit_code": 0, "wall_s": wall,
                                     "memory": {"peak_rusage_mb": peak}},

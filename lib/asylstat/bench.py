@@ -146,17 +146,23 @@ class RunMeasure:
 def stage_times(stamped: list[tuple[float, str]], wall: float) -> list[dict[str, Any]]:
     """Wall time of each ``[n/5] …`` stage: from its line to the next stage line (or the end
     of the run). A stage announced twice (``[3/5]`` validation, then data quality) counts as
-    two stages."""
-    marks = []
+    two stages. The work the run does alongside the notebooks (``[2/5] alongside: …``) is
+    timed on its own, from each of its lines to the next."""
+    marks, side = [], []
     for at, line in stamped:
         match = _STAGE.search(line)
-        if match:
+        if match and "alongside:" in line:
+            side.append((at, "[2/5] alongside the notebooks: "
+                         + line.split("alongside:", 1)[1].strip()))
+        elif match:
             text = re.sub(r"\s+(postgresql|duckdb|spark)\S*", "", match.group(3))
             text = re.sub(r"\(run [^)]*\)|as of \S+|\d+ tables", "", text).strip()
             marks.append((at, f"[{match.group(1)}/{match.group(2)}] {text}"))
     stages = []
     for i, (at, name) in enumerate(marks):
         end = marks[i + 1][0] if i + 1 < len(marks) else wall
+        stages.append({"stage": name, "seconds": round(end - at, 2)})
+    for (at, name), (end, _) in zip(side, side[1:], strict=False):
         stages.append({"stage": name, "seconds": round(end - at, 2)})
     if marks:
         stages.insert(0, {"stage": "start-up (imports, parameters)",

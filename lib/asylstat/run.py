@@ -13,7 +13,7 @@ import os
 import platform
 import secrets
 import subprocess
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -78,6 +78,26 @@ def row_counts(snap: Snapshot) -> dict[str, int]:
     """Rows of every contract table in the as-of view (resolved: one per key)."""
     return {name: int(snap.view(name).count().to_pyarrow().as_py())
             for name in contract_tables()}
+
+
+def warehouse_work(snap: Snapshot, params: RunParameters
+                   ) -> tuple[dict[str, int], DataQualityReport, list[Table]]:
+    """What the run asks of the warehouse itself, done in the run's process while the domain
+    notebooks execute in theirs (it needs none of their tables, and the notebooks leave a
+    core idle while kernels start and when the last one runs alone): the row counts for the
+    manifest, the data-quality rules, and the report's own tables. Only this thread uses
+    ``snap``'s connection until it returns."""
+    from asylstat.report.stage import report_basis
+
+    log.info("[2/5] alongside: counting the warehouse's rows")
+    counts = row_counts(snap)
+    log.info("[2/5] alongside: checking the warehouse's data quality as of %s",
+             format_as_of(params.as_of))
+    quality = check_warehouse(snap, params.period.months())
+    log.info("[2/5] alongside: the report's own tables")
+    basis = report_basis(snap, params.period)
+    log.info("[2/5] alongside: done")
+    return counts, quality, basis
 
 
 def recover_stale_staging(output_dir: Path) -> None:
@@ -202,7 +222,6 @@ def run_production(params: RunParameters) -> RunOutcome:
     try:
         warehouse = connect(params.dwh_url, params.schema)
         snap = Snapshot(warehouse, params.as_of)
-        counts = row_counts(snap)
     except WarehouseError as exc:
         return RunOutcome(EXIT_WAREHOUSE, f"The warehouse cannot be used: {exc}. Nothing was "
                           "written. Check DWH_URL and DWH_SCHEMA, or ask ICT whether the "
@@ -216,19 +235,19 @@ def run_production(params: RunParameters) -> RunOutcome:
                 "schema": params.schema, "code_version": str(code_version().get("commit"))}
     try:
         log.info("[2/5] executing the domain notebooks (run %s)", run_id)
-        tables = run_notebooks(params, stage / "notebooks")
+        with ThreadPoolExecutor(max_workers=1) as alongside:
+            warehouse_side = alongside.submit(warehouse_work, snap, params)
+            tables = run_notebooks(params, stage / "notebooks")
+            counts, quality, basis = warehouse_side.result()
         log.info("[3/5] validating %d tables", len(tables))
         results = validate_outputs(tables, spec_of)
         warnings = output_warnings(tables, snap, spec_of)
-        log.info("[3/5] checking the warehouse's data quality as of %s",
-                 format_as_of(params.as_of))
-        quality = check_warehouse(snap, params.period.months())
         results = [*results, *warnings.results, *quality.results]
         if not blocking(results):
             from asylstat.report.stage import make_dissemination
 
             log.info("[4/5] public tables and narrative reports")
-            results = [*results, *make_dissemination(stage, params.period, snap, tables,
+            results = [*results, *make_dissemination(stage, params.period, basis, tables,
                                                      metadata)]
         log.info("[4/5] writing the outputs")
         write_outputs(stage, params, tables, results, metadata, quality=quality,

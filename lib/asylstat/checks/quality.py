@@ -49,6 +49,7 @@ from asylstat.checks.quality_rules import (
     is_country_code,
 )
 from asylstat.codes import contract_codes
+from asylstat.dataflows.common import applications
 from asylstat.derive import period_of
 from asylstat.params import format_as_of
 from asylstat.periods import Period
@@ -193,11 +194,11 @@ def completeness_by_month(snap: Snapshot, months: Sequence[Period]) -> list[Comp
     """Unit: persons with at least one application lodged in the month (``lodged_date``), all
     channels, in the as-of view the statistics use. A missing attribute is NULL or a person
     missing from the warehouse; ``'XXX'`` (unknown citizenship) is a value, not missing."""
-    app = snap.table("application")
+    app = applications(snap)  # shared with the statistics: materialised once per snapshot
     app = app.filter(app.lodged_date.notnull())
     app = app.mutate(period=period_of(app.lodged_date, months))
     lodged = app.filter(app.period.notnull()).select("period", "person_id").distinct()
-    person = snap.table("person").select(*COMPLETENESS_COLUMNS, _pid="person_id")
+    person = snap.view("person").select(*COMPLETENESS_COLUMNS, _pid="person_id")
     j = lodged.left_join(person, lodged.person_id == person._pid)
 
     def n(condition: ibis.BooleanValue) -> ibis.IntegerValue:

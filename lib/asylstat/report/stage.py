@@ -180,12 +180,20 @@ def print_pdfs(pages: Mapping[str, Path]) -> RuleResult:
                  severity="warning")
 
 
-def make_dissemination(stage: Path, period: Period, snap: Snapshot, tables: Sequence[Table],
-                       metadata: Mapping[str, str],
-                       languages: Sequence[str] = LANGUAGES) -> list[RuleResult]:
-    """The whole stage (module docstring); returns its validation results."""
+def report_basis(snap: Snapshot, period: Period) -> list[Table]:
+    """The report's own tables (:func:`build_report_basis` and the rates), from the warehouse
+    as of the run's ``as_of``: they need no domain table, so the run computes them while the
+    domain notebooks execute."""
     basis = build_report_basis(snap, period)
     basis.append(rates_table({t.name: t for t in basis}, period))
+    return basis
+
+
+def make_dissemination(stage: Path, period: Period, basis: Sequence[Table],
+                       tables: Sequence[Table], metadata: Mapping[str, str],
+                       languages: Sequence[str] = LANGUAGES) -> list[RuleResult]:
+    """The whole stage (module docstring) from the run's tables and the report basis
+    (:func:`report_basis`); returns its validation results."""
     context = {"period": period.label, "as_of": metadata.get("as_of", ""),
                "run_id": metadata.get("run_id", ""), "kind": metadata.get("kind", "")}
     write_basis(basis, stage / REPORT_TABLES_DIR, context)
