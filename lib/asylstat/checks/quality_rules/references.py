@@ -70,7 +70,12 @@ class DuplicateKey(Rule):
 
     def failing(self, ctx: Context) -> ibis.Table:
         key = key_column(self.table_name)
-        t = ctx.visible(self.table_name)
+        t = ctx.visible(self.table_name).select(key, "recorded_at")
+        # the few keys with several visible rows first (a hash aggregate), then the windows
+        # on those only
+        several = t.group_by(_several=t[key]).aggregate(_rows=t.count())
+        several = several.filter(several._rows > 1)
+        t = t.semi_join(several, t[key] == several._several)
         by_key = ibis.window(group_by=t[key])
         t = t.mutate(_n=t[key].count().over(by_key), _latest=t.recorded_at.max().over(by_key))
         t = t.filter(t._n > 1, t.recorded_at == t._latest)
