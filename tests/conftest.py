@@ -1,8 +1,12 @@
-"""Shared test helpers: tiny hand-written warehouses in real DuckDB files."""
+"""Shared test helpers: tiny hand-written warehouses in real DuckDB files, and the one
+quarterly production run the end-to-end tests read (``quarterly_run``)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -10,6 +14,7 @@ from typing import Any
 import duckdb
 import pytest
 
+from asylstat.synthetic import build_warehouse
 from asylstat.warehouse.connect import connect
 from asylstat.warehouse.contract import contract_tables, schema_sql
 from asylstat.warehouse.snapshot import Snapshot
@@ -63,3 +68,48 @@ def snapshot_of(tmp_path: Path):
         return Snapshot(connect(f"duckdb:///{path}"), as_of)
 
     return make
+
+
+# ---------------------------------------------------------------- the shared production run
+
+RUN_PERIOD = "2024-Q3"
+RUN_AS_OF = "2026-06-30T00:00:00Z"
+
+
+@dataclass(frozen=True)
+class ProductionRun:
+    """A published quarterly run (through the command line, as make runs it) on a small
+    synthetic warehouse with the privacy canary planted. Read only: a test that writes
+    copies it first."""
+
+    warehouse: Path
+    url: str
+    out: Path  # OUTPUT_DIR
+    planted: Mapping[str, int]  # fault class -> planted count (docs/synthetic.md)
+    said: str  # the command's closing message (stdout)
+
+    @property
+    def period_dir(self) -> Path:
+        return self.out / RUN_PERIOD
+
+
+@pytest.fixture(scope="session")
+def quarterly_run(tmp_path_factory) -> ProductionRun:
+    """One production run shared by the end-to-end tests that only read what it left (the
+    layout, the transmission files, the workbook, the reports, the privacy scan, the
+    data-quality findings): each full run costs about a minute on two cores."""
+    from canary import plant_canary
+
+    base = tmp_path_factory.mktemp("quarterly_run")
+    warehouse = base / "warehouse.duckdb"
+    planted = dict(build_warehouse(warehouse, scale=0.03).planted_faults)
+    plant_canary(warehouse)
+    url = f"duckdb:///{warehouse}"
+    out = base / "outputs"
+    result = subprocess.run(
+        [sys.executable, "-m", "asylstat.cli", "run", "quarterly", "--period", RUN_PERIOD,
+         "--dwh-url", url, "--as-of", RUN_AS_OF, "--output-dir", str(out)],
+        capture_output=True, text=True, timeout=1800)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return ProductionRun(warehouse=warehouse, url=url, out=out, planted=planted,
+                         said=result.stdout)

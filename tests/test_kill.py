@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -17,10 +18,9 @@ from pathlib import Path
 import pytest
 
 from asylstat.params import RunParameters
-from asylstat.run import STAGING, run_production
-from asylstat.synthetic import build_warehouse
+from asylstat.run import SHARED_SNAPSHOTS, STAGING, run_production
 
-PERIOD = "2024-07"
+PERIOD = "2024-Q3"  # the period of the session's run (conftest.quarterly_run)
 AS_OF = "2026-06-30T00:00:00Z"
 pytestmark = [pytest.mark.e2e,
               pytest.mark.skipif(not Path("/proc/self/stat").exists(),
@@ -60,21 +60,19 @@ def command_line(pid: int) -> str:
 
 
 @pytest.fixture(scope="module")
-def killed(tmp_path_factory):
+def killed(tmp_path_factory, quarterly_run):
     base = tmp_path_factory.mktemp("kill")
-    wh = base / "warehouse.duckdb"
-    build_warehouse(wh, scale=0.03)
-    url, out = f"duckdb:///{wh}", base / "outputs"
-    params = RunParameters.parse(kind="monthly", period=PERIOD, dwh_url=url, as_of=AS_OF,
+    # the published run: a copy of the session's run (same warehouse, as_of and period)
+    url, out = quarterly_run.url, base / "outputs"
+    shutil.copytree(quarterly_run.out, out)
+    params = RunParameters.parse(kind="quarterly", period=PERIOD, dwh_url=url, as_of=AS_OF,
                                  output_dir=out)
-    first = run_production(params)
-    assert first.exit_code == 0, first.message
     state = {"out": out, "params": params,
              "manifest_bytes": (out / PERIOD / "manifest.json").read_bytes(),
              "published_before": tree_hashes(out / PERIOD)}
 
     proc = subprocess.Popen(
-        [sys.executable, "-m", "asylstat.cli", "run", "monthly", "--period", PERIOD,
+        [sys.executable, "-m", "asylstat.cli", "run", "quarterly", "--period", PERIOD,
          "--dwh-url", url, "--as-of", AS_OF, "--output-dir", str(out)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 900
@@ -102,6 +100,8 @@ def killed(tmp_path_factory):
     state["leftovers"] = leftovers
     state["leftover_hashes"] = {p.name: tree_hashes(p) for p in leftovers}
     state["after_kill"] = tree_hashes(out / PERIOD)
+    state["shared_after_kill"] = sorted(p.name for p in (out / STAGING / SHARED_SNAPSHOTS
+                                                          ).glob("*.duckdb"))
     state["top_after_kill"] = sorted(p.name for p in out.iterdir())
 
     # folders already in the archive and in failed/ under the names the next run will want
@@ -142,6 +142,9 @@ def test_the_next_run_moves_the_leftover_to_failed_and_publishes(killed):
     leftover = killed["leftovers"][0]
     assert not leftover.exists()
     assert not any(p.is_dir() for p in (out / STAGING / PERIOD).iterdir())
+    # the killed run's shared snapshot (warehouse records) was there, and is gone
+    assert killed["shared_after_kill"] == [f"{leftover.name}.duckdb"]
+    assert list((out / STAGING / SHARED_SNAPSHOTS).iterdir()) == []
     # failed/<PERIOD>/<id> was taken (by a planted folder): the leftover went to <id>.2, whole
     moved = out / "failed" / PERIOD / f"{leftover.name}.2"
     assert tree_hashes(moved) == killed["leftover_hashes"][leftover.name]
@@ -161,3 +164,9 @@ def test_the_archive_is_never_overwritten(killed):
     # the replaced run went whole to the next free name beside it
     archived = out / "archive" / PERIOD / f"{first_id}.2"
     assert tree_hashes(archived) == killed["published_before"]
+    # same warehouse, same as_of: the next run's transmission files are byte-identical
+    sent = sorted((archived / "transmission" / "eurostat").iterdir())
+    assert len(sent) >= 8
+    for f in sent:
+        assert f.read_bytes() == (out / PERIOD / "transmission" / "eurostat" /
+                                  f.name).read_bytes()

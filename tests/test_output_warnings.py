@@ -20,10 +20,7 @@ from asylstat.checks.warnings import (
 )
 from asylstat.cube import build_cube
 from asylstat.domains import spec_of
-from asylstat.params import RunParameters
 from asylstat.periods import Period
-from asylstat.run import EXIT_OK, run_production
-from asylstat.synthetic import build_warehouse
 from asylstat.tables import Table
 
 M = Period("M", 2024, 7)
@@ -185,15 +182,12 @@ def test_decisions_against_pending_and_lodged(snapshot_of) -> None:
 
 # ---------------------------------------------------------------- a whole run
 @pytest.mark.e2e
-def test_a_faulty_warehouse_completes_with_its_findings_in_validation_json(tmp_path) -> None:
-    dwh = tmp_path / "faulty.duckdb"
-    planted = build_warehouse(dwh, scale=0.03).planted_faults
-    params = RunParameters.parse(kind="monthly", period="2024-07", dwh_url=f"duckdb:///{dwh}",
-                                 as_of="2026-06-30T23:59:59Z", output_dir=tmp_path / "out")
-    outcome = run_production(params)
-    assert outcome.exit_code == EXIT_OK, outcome.message
-    assert "internal/data_quality.json" in outcome.message
-    run = tmp_path / "out" / "2024-07"
+def test_a_faulty_warehouse_completes_with_its_findings_in_validation_json(quarterly_run
+                                                                           ) -> None:
+    # the session's run: its synthetic warehouse holds every planted fault class
+    planted = quarterly_run.planted
+    assert "internal/data_quality.json" in quarterly_run.said
+    run = quarterly_run.period_dir
     assert (run / "transmission" / "eurostat" / "MIGR_ASYAPPCTZM.csv").is_file()
     validation = json.loads((run / "validation" / "validation.json").read_text())
     rules = {r["rule"]: r for r in validation["rules"]}
@@ -208,7 +202,8 @@ def test_a_faulty_warehouse_completes_with_its_findings_in_validation_json(tmp_p
         assert findings[rule]["unit"] and findings[rule]["reference_date"]
     assert validation["summary"]["warning"]["fail"] >= 40
     assert "error" not in validation["summary"] or "fail" not in validation["summary"]["error"]
-    assert [c["period"] for c in validation["data_quality"]["completeness"]] == ["2024-07"]
+    assert [c["period"] for c in validation["data_quality"]["completeness"]] == [
+        "2024-07", "2024-08", "2024-09"]
     assert {c["compared_period"] for c in validation["plausibility"]} >= {"2024-06", "2023-07"}
     assert {r["rule"] for r in validation["rules"]} >= {"warn.stock_flow.balance",
                                                         "warn.stock_flow.explained"}

@@ -30,26 +30,18 @@ import re
 import zipfile
 import zlib
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
-import duckdb
 import nbformat
 import pandas as pd
 import pytest
 
-from asylstat.params import RunParameters
-from asylstat.run import run_production
-from asylstat.synthetic import build_warehouse
 from asylstat.warehouse.contract import contract_tables
 from asylstat.write.workbook import ABOUT_SHEET, HEADER_ROW, read_workbook_cells
+from canary import CANARY_BIRTH, CANARY_IDS, CANARY_PERSON, warehouse_values
 
-CANARY_PERSON = 987654321987
-CANARY_IDS = (CANARY_PERSON, 987654321001, 987654321002, 987654321003, 987654321004)
-CANARY_BIRTH = "1937-11-23"
 BIRTH_SPELLINGS = ("1937-11-23", "23/11/1937", "23.11.1937", "11/23/1937", "19371123",
                    "1937/11/23")
-CANARY_CITIZENSHIP = "PLW"  # Palau (Eurostat PW): absent from the synthetic warehouse
 
 TEXT_SUFFIXES = {".csv", ".json", ".html", ".htm", ".txt", ".md", ".xml", ".rels", ".svg",
                  ".tex", ".log", ".yaml", ".yml", ".toml", ".css", ".js"}
@@ -183,57 +175,11 @@ def leaks(scan: Scan, warehouse_ids: set[str], old_birth_dates: set[str]) -> lis
 
 # --- the warehouse and the run ----------------------------------------------------------
 
-def plant_canary(path: Path) -> None:
-    con = duckdb.connect(str(path))
-    have = {r[0] for r in con.execute(
-        "SELECT DISTINCT upper(trim(citizenship)) FROM dwh.person").fetchall()}
-    assert CANARY_CITIZENSHIP not in have, "the canary's citizenship must be its own"
-    t = datetime(2024, 7, 1, 10)
-    con.execute("INSERT INTO dwh.person VALUES (?, 'F', ?, ?, ?, NULL)",
-                [CANARY_PERSON, CANARY_BIRTH, CANARY_CITIZENSHIP, t])
-    con.execute("INSERT INTO dwh.application VALUES (987654321001, ?, NULL, 'INITIAL', "
-                "'TERRITORY', '2024-07-09', '2024-07-11', '2024-07-17', 'ACCELERATED', true, "
-                "NULL, ?, NULL)", [CANARY_PERSON, t])
-    con.execute("INSERT INTO dwh.decision VALUES (987654321002, 987654321001, 'FIRST', "
-                "'2024-09-19', 'REJECTED', 'MANIFESTLY_UNFOUNDED', NULL, ?, NULL)", [t])
-    con.execute("INSERT INTO dwh.dublin_request VALUES (987654321003, 'OUT', 'LIE', ?, "
-                "987654321001, 'TAKE_CHARGE', 'ART9', false, false, NULL, '2024-08-13', "
-                "'ACCEPTED', '2024-08-27', NULL, ?, NULL)", [CANARY_PERSON, t])
-    con.execute("INSERT INTO dwh.dublin_transfer VALUES (987654321004, 987654321003, "
-                "'2024-09-24', ?, NULL)", [t])
-    con.close()
-
-
-def warehouse_values(path: Path) -> tuple[set[str], set[str]]:
-    """Every identifier (BIGINT value, all versions) and every birth date before 2000."""
-    con = duckdb.connect(str(path), read_only=True)
-    ids: set[str] = set()
-    for table, columns in contract_tables().items():
-        for column, kind in columns.items():
-            if kind.upper() == "BIGINT":
-                ids |= {str(r[0]) for r in con.execute(
-                    f"SELECT DISTINCT {column} FROM dwh.{table} WHERE {column} IS NOT NULL"
-                ).fetchall()}
-    births = {r[0].isoformat() for r in con.execute(
-        "SELECT DISTINCT birth_date FROM dwh.person WHERE birth_date < DATE '2000-01-01'"
-    ).fetchall()}
-    con.close()
-    return ids, births
-
-
 @pytest.fixture(scope="module")
-def canary_run(tmp_path_factory):
-    base = tmp_path_factory.mktemp("privacy")
-    wh = base / "warehouse.duckdb"
-    build_warehouse(wh, scale=0.03)
-    plant_canary(wh)
-    params = RunParameters.parse(kind="quarterly", period="2024-Q3",
-                                 dwh_url=f"duckdb:///{wh}", as_of="2026-06-30T00:00:00Z",
-                                 output_dir=base / "outputs")
-    outcome = run_production(params)
-    assert outcome.exit_code == 0, outcome.message
-    ids, births = warehouse_values(wh)
-    return {"run": base / "outputs" / "2024-Q3", "ids": ids, "births": births}
+def canary_run(quarterly_run):
+    """The session's quarterly run, on the warehouse with the canary planted."""
+    ids, births = warehouse_values(quarterly_run.warehouse)
+    return {"run": quarterly_run.period_dir, "ids": ids, "births": births}
 
 
 def transmission_lines(run: Path, name: str) -> set[str]:

@@ -19,10 +19,6 @@ import openpyxl
 import pytest
 from PIL import Image
 
-from asylstat.params import RunParameters
-from asylstat.run import run_production
-from asylstat.synthetic import build_warehouse
-
 pytestmark = pytest.mark.e2e
 LANGS = ("fr", "nl", "en")
 PERIOD = "2024-Q3"
@@ -34,15 +30,8 @@ QUIET = ("--disable-background-networking", "--disable-component-update", "--dis
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("report_run")
-    build_warehouse(root / "small.duckdb", scale=0.03)
-    params = RunParameters.parse(kind="quarterly", period=PERIOD,
-                                 dwh_url=f"duckdb:///{root / 'small.duckdb'}",
-                                 as_of="2026-06-30T00:00:00Z", output_dir=root / "out")
-    outcome = run_production(params)
-    assert outcome.exit_code == 0, outcome.message
-    return root / "out" / PERIOD
+def run_dir(quarterly_run) -> Path:
+    return quarterly_run.period_dir
 
 
 # ---------------------------------------------------------------- a small DevTools client

@@ -4,6 +4,7 @@ warehouse; the outputs are read back (SDMX-CSV, the workbook with openpyxl, the 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from datetime import datetime
@@ -14,11 +15,11 @@ import openpyxl
 import pytest
 
 from asylstat.cube import build_cube
-from asylstat.domains import spec_of
+from asylstat.domains import all_domains, spec_of
 from asylstat.params import RunParameters
 from asylstat.periods import Period
 from asylstat.run import EXIT_BLOCKED, recover_stale_staging, run_production
-from asylstat.synthetic import build_warehouse
+from asylstat.scraps import read_tables
 from asylstat.warehouse.connect import connect
 from asylstat.warehouse.snapshot import Snapshot
 from asylstat.write.sdmx import sdmx_csv_text
@@ -29,19 +30,13 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def small_dwh(tmp_path_factory) -> str:
-    path = tmp_path_factory.mktemp("dwh") / "small.duckdb"
-    build_warehouse(path, scale=0.03)
-    return f"duckdb:///{path}"
+def small_dwh(quarterly_run) -> str:
+    return quarterly_run.url
 
 
 @pytest.fixture(scope="module")
-def published(small_dwh, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("out")
-    result = cli("run", "quarterly", "--period", "2024-Q3", "--dwh-url", small_dwh,
-                 "--as-of", AS_OF, "--output-dir", str(out))
-    assert result.returncode == 0, result.stderr[-3000:]
-    return out
+def published(quarterly_run) -> Path:
+    return quarterly_run.out
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
@@ -132,47 +127,32 @@ def test_executed_notebooks_have_no_error_and_show_no_microdata(published):
                     assert column not in html, (path.name, column)
 
 
-def test_a_second_run_archives_the_first(small_dwh, tmp_path):
-    params = RunParameters.parse(kind="monthly", period="2024-07", dwh_url=small_dwh,
-                                 as_of=AS_OF, output_dir=tmp_path)
-    first = run_production(params)
-    assert first.exit_code == 0, first.message
-    first_id = json.loads((tmp_path / "2024-07" / "manifest.json").read_text())["run_id"]
-    second = run_production(params)
-    assert second.exit_code == 0, second.message
-    archived = tmp_path / "archive" / "2024-07" / first_id
-    assert (archived / "manifest.json").is_file()
-    assert json.loads((tmp_path / "2024-07" / "manifest.json").read_text())["run_id"] != first_id
-    # same warehouse, same as_of: byte-identical transmission
-    for f in (archived / "transmission" / "eurostat").iterdir():
-        assert f.read_bytes() == (tmp_path / "2024-07" / "transmission" / "eurostat" /
-                                  f.name).read_bytes()
-
-
-def test_an_inconsistent_output_blocks_transmission(small_dwh, tmp_path, monkeypatch):
+def test_an_inconsistent_output_blocks_transmission(quarterly_run, tmp_path, monkeypatch):
     import asylstat.run as run_module
 
-    real = run_module.read_tables
-
-    def corrupt(notebook):
-        tables = real(notebook)
+    def notebooks_with_a_broken_margin(params, out_dir):
+        # the session run's executed notebooks stand in for executing them again; their
+        # tables are read back and one cell of MIGR_ASYAPPCTZM is changed
+        shutil.copytree(quarterly_run.period_dir / "notebooks", out_dir)
+        tables = [t for dom in all_domains() for t in read_tables(out_dir / dom.notebook)]
         for t in tables:
             if t.name == "MIGR_ASYAPPCTZM":
                 t.data.loc[t.data.index[0], "OBS_VALUE"] += 1  # breaks a margin
         return tables
 
-    monkeypatch.setattr(run_module, "read_tables", corrupt)
-    params = RunParameters.parse(kind="monthly", period="2024-07", dwh_url=small_dwh,
+    monkeypatch.setattr(run_module, "run_notebooks", notebooks_with_a_broken_margin)
+    params = RunParameters.parse(kind="quarterly", period="2024-Q3", dwh_url=quarterly_run.url,
                                  as_of=AS_OF, output_dir=tmp_path)
     outcome = run_production(params)
     assert outcome.exit_code == EXIT_BLOCKED
-    assert "no transmission file" in outcome.message
-    failed = list((tmp_path / "failed" / "2024-07").iterdir())
+    assert "no transmission file" in outcome.message and "MIGR_ASYAPPCTZM" in outcome.message
+    failed = list((tmp_path / "failed" / "2024-Q3").iterdir())
     assert len(failed) == 1
     assert not (failed[0] / "transmission").exists()
+    assert not (failed[0] / "public").exists() and not (failed[0] / "reports").exists()
     assert (failed[0] / "validation" / "validation.json").is_file()
     assert (failed[0] / "notebooks" / "10_applications.ipynb").is_file()
-    assert not (tmp_path / "2024-07").exists()
+    assert not (tmp_path / "2024-Q3").exists()
 
 
 @pytest.mark.parametrize("args,code,words", [

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 from IPython.display import Image, Markdown
@@ -27,13 +28,17 @@ class NotebookRun:
     snapshot: Snapshot
 
 
-def start(*, kind: str, period: str, dwh_url: str, schema: str, as_of: str) -> NotebookRun:
-    """Validate the notebook's parameters and open the warehouse as of ``as_of``."""
+def start(*, kind: str, period: str, dwh_url: str, schema: str, as_of: str,
+          shared_snapshot: str = "") -> NotebookRun:
+    """Validate the notebook's parameters and open the warehouse as of ``as_of``. A
+    production run passes ``shared_snapshot``: the file of shared derivations it computed
+    once for all its notebooks (DuckDB only; empty when the notebook is run by hand)."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     params = RunParameters.parse(kind=kind, period=period, dwh_url=dwh_url, schema=schema,
                                  as_of=as_of or None)
-    return NotebookRun(params=params, snapshot=Snapshot(connect(params.dwh_url, params.schema),
-                                                        params.as_of))
+    snapshot = Snapshot(connect(params.dwh_url, params.schema), params.as_of,
+                        shared_file=Path(shared_snapshot) if shared_snapshot else None)
+    return NotebookRun(params=params, snapshot=snapshot)
 
 
 def build(run: NotebookRun, domain_name: str) -> list[Table]:

@@ -46,6 +46,8 @@ log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_BLOCKED, EXIT_PARAMETERS, EXIT_WAREHOUSE, EXIT_CRASHED = 0, 1, 2, 3, 4
 STAGING = ".staging"
+#: under STAGING: the shared snapshot of each running run (never published, never kept)
+SHARED_SNAPSHOTS = ".shared"
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,31 @@ def row_counts(snap: Snapshot) -> dict[str, int]:
             for name in contract_tables()}
 
 
+def shared_snapshot_file(output_dir: Path, run_id: str) -> Path:
+    return output_dir / STAGING / SHARED_SNAPSHOTS / f"{run_id}.duckdb"
+
+
+def share_snapshot(snap: Snapshot, params: RunParameters, run_id: str) -> Path | None:
+    """On a DuckDB warehouse, compute the shared derivations once into a DuckDB file that
+    every domain notebook attaches read-only (``Snapshot.write_shared``); other engines keep
+    them in each notebook's session. The file holds resolved warehouse records: the run
+    removes it when it ends (:func:`remove_shared_snapshot`)."""
+    if not params.dwh_url.startswith("duckdb:"):
+        return None
+    all_domains()  # every module declaring a shared derivation is imported
+    path = shared_snapshot_file(params.output_dir, run_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    log.info("[2/5] computing the snapshot the notebooks share")
+    snap.write_shared(path)
+    return path
+
+
+def remove_shared_snapshot(output_dir: Path, run_id: str) -> None:
+    path = shared_snapshot_file(output_dir, run_id)
+    for leftover in (path, path.with_name(path.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+
+
 def warehouse_work(snap: Snapshot, params: RunParameters
                    ) -> tuple[dict[str, int], DataQualityReport, list[Table]]:
     """What the run asks of the warehouse itself, done in the run's process while the domain
@@ -105,7 +132,13 @@ def recover_stale_staging(output_dir: Path) -> None:
     staging_root = output_dir / STAGING
     if not staging_root.is_dir():
         return
-    for period_dir in sorted(p for p in staging_root.iterdir() if p.is_dir()):
+    shared = staging_root / SHARED_SNAPSHOTS
+    for leftover in sorted(shared.iterdir()) if shared.is_dir() else ():
+        # a cache of warehouse records, recomputable: removed, not kept as evidence
+        log.warning("an earlier run did not finish: removing its shared snapshot %s", leftover)
+        leftover.unlink()
+    for period_dir in sorted(p for p in staging_root.iterdir()
+                             if p.is_dir() and p.name != SHARED_SNAPSHOTS):
         for run_dir in sorted(p for p in period_dir.iterdir() if p.is_dir()):
             target = output_dir / "failed" / period_dir.name / run_dir.name
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -122,7 +155,8 @@ def _unused(path: Path) -> Path:
     return candidate
 
 
-def execute_notebook(domain_name: str, params: RunParameters, out_dir: Path) -> Path:
+def execute_notebook(domain_name: str, params: RunParameters, out_dir: Path,
+                     shared_snapshot: Path | None = None) -> Path:
     """Execute one domain notebook with papermill; the executed copy is the audit trail."""
     import papermill as pm
 
@@ -132,18 +166,21 @@ def execute_notebook(domain_name: str, params: RunParameters, out_dir: Path) -> 
         str(paths.notebooks_dir() / dom.notebook), str(target),
         parameters={"kind": params.kind, "period": params.period.label,
                     "dwh_url": params.dwh_url, "schema": params.schema,
-                    "as_of": format_as_of(params.as_of)},
+                    "as_of": format_as_of(params.as_of),
+                    "shared_snapshot": str(shared_snapshot or "")},
         kernel_name="python3", cwd=str(paths.notebooks_dir()), progress_bar=False,
         log_output=False)
     return target
 
 
-def run_notebooks(params: RunParameters, out_dir: Path) -> list[Table]:
+def run_notebooks(params: RunParameters, out_dir: Path,
+                  shared_snapshot: Path | None = None) -> list[Table]:
     """Execute the domain notebooks (in parallel processes) and collect their tables."""
     out_dir.mkdir(parents=True, exist_ok=True)
     domains = all_domains()
     with ProcessPoolExecutor(max_workers=min(2, len(domains))) as pool:
-        futures = [(dom, pool.submit(execute_notebook, dom.name, params, out_dir))
+        futures = [(dom, pool.submit(execute_notebook, dom.name, params, out_dir,
+                                     shared_snapshot))
                    for dom in domains]
         executed = []
         for dom, future in futures:
@@ -235,9 +272,10 @@ def run_production(params: RunParameters) -> RunOutcome:
                 "schema": params.schema, "code_version": str(code_version().get("commit"))}
     try:
         log.info("[2/5] executing the domain notebooks (run %s)", run_id)
+        shared_file = share_snapshot(snap, params, run_id)
         with ThreadPoolExecutor(max_workers=1) as alongside:
             warehouse_side = alongside.submit(warehouse_work, snap, params)
-            tables = run_notebooks(params, stage / "notebooks")
+            tables = run_notebooks(params, stage / "notebooks", shared_file)
             counts, quality, basis = warehouse_side.result()
         log.info("[3/5] validating %d tables", len(tables))
         results = validate_outputs(tables, spec_of)
@@ -271,11 +309,15 @@ def run_production(params: RunParameters) -> RunOutcome:
         write_json(manifest, stage / "manifest.json")
     except Exception as exc:  # a crash: keep the evidence whole
         log.exception("the run crashed")
+        snap.detach_shared()
+        remove_shared_snapshot(params.output_dir, run_id)
         where = fail(stage, params, run_id)
         return RunOutcome(EXIT_CRASHED, f"The run crashed: {type(exc).__name__}: {exc}. "
                           f"Everything it made is kept in {where}; the executed notebooks "
                           "there show the failing cell. The published run of "
                           f"{params.period.label}, if any, is untouched.", where)
+    snap.detach_shared()
+    remove_shared_snapshot(params.output_dir, run_id)
     errors = blocking(results)
     if errors:
         where = fail(stage, params, run_id)

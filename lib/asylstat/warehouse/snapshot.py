@@ -15,6 +15,7 @@ import re
 import uuid
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 
 import ibis
 from ibis import _
@@ -49,28 +50,98 @@ def resolve_versions(visible: ibis.Table, key: str) -> ibis.Table:
                          ).drop("_rank", "_next")
 
 
+#: every :func:`shared` derivation by key, for :meth:`Snapshot.write_shared`
+SHARED: dict[str, Callable[[Snapshot], ibis.Table]] = {}
+
+#: the alias under which a shared snapshot file is attached to a DuckDB connection
+SHARED_CATALOG = "asylstat_shared"
+_SHARED_DB = (SHARED_CATALOG, "main")
+_SHARED_ABOUT = "asylstat_snapshot"
+
+
 def shared(builder: Callable[[Snapshot], ibis.Table]) -> Callable[[Snapshot], ibis.Table]:
     """Decorator for a derivation used by many tables (``persons(snap)``,
     ``applications(snap)``): computed once per snapshot and materialised in the engine, so
     that every statistic built on it reads a small table instead of recompiling it."""
+    key = f"{builder.__module__}.{builder.__qualname__}"
+    SHARED[key] = builder
 
     @functools.wraps(builder)
     def wrapper(snap: Snapshot) -> ibis.Table:
-        return snap.derived(f"{builder.__module__}.{builder.__qualname__}", builder)
+        return snap.derived(key, builder)
 
     return wrapper
+
+
+def _derived_name(key: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", key.rsplit(".", 1)[-1].lower())[:40]
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
 
 
 class Snapshot:
     """The warehouse as of ``as_of``: resolved tables and code mappings, built lazily."""
 
-    def __init__(self, warehouse: Warehouse, as_of: datetime, *, materialise: bool = True) -> None:
+    def __init__(self, warehouse: Warehouse, as_of: datetime, *, materialise: bool = True,
+                 shared_file: Path | None = None) -> None:
         self.warehouse = warehouse
         self.as_of = as_of
         self.materialise = materialise
         self._tables: dict[str, ibis.Table] = {}
         self._derived: dict[str, ibis.Table] = {}
         self._codes: dict[tuple[str, str], dict[str | None, str]] = {}
+        self._writing_shared = False
+        self._shared_attached = False
+        if shared_file is not None:
+            self._attach_shared(shared_file)
+
+    # ------------------------------------------------------------ the shared snapshot file
+    # A production run on DuckDB computes the shared derivations once, into a DuckDB file of
+    # its staging area, and its notebooks attach that file read-only instead of each
+    # computing them again (docs/engines.md, "The shared snapshot"). The file holds resolved
+    # warehouse records: the run deletes it when it ends.
+
+    def write_shared(self, path: Path) -> None:
+        """Compute every :func:`shared` derivation into the new DuckDB file ``path``, then use
+        it read-only as the notebooks will (DuckDB warehouses only)."""
+        con = self.warehouse.con
+        con.raw_sql(f"ATTACH '{_sql_path(path)}' AS {SHARED_CATALOG} (READ_WRITE)")
+        self._writing_shared = True
+        try:
+            for key, builder in sorted(SHARED.items()):
+                self.derived(key, builder)
+            about = ibis.memtable({"as_of": [self.as_of.isoformat()],
+                                   "warehouse": [self.warehouse.url]})
+            con.create_table(_SHARED_ABOUT, about, database=_SHARED_DB)
+        finally:
+            self._writing_shared = False
+            con.raw_sql(f"DETACH {SHARED_CATALOG}")
+        self._derived.clear()
+        self._attach_shared(path)
+
+    def detach_shared(self) -> None:
+        """Stop using the shared snapshot file (before the run removes it)."""
+        if self._shared_attached:
+            self._derived.clear()
+            self.warehouse.con.raw_sql(f"DETACH {SHARED_CATALOG}")
+            self._shared_attached = False
+
+    def _attach_shared(self, path: Path) -> None:
+        con = self.warehouse.con
+        con.raw_sql(f"ATTACH '{_sql_path(path)}' AS {SHARED_CATALOG} (READ_ONLY)")
+        self._shared_attached = True
+        about = con.table(_SHARED_ABOUT, database=_SHARED_DB).to_pyarrow().to_pylist()
+        if about != [{"as_of": self.as_of.isoformat(), "warehouse": self.warehouse.url}]:
+            raise ValueError(f"the shared snapshot {path} was made for {about}, not for "
+                             f"{self.warehouse.url} as of {self.as_of.isoformat()}")
+        present = set(con.list_tables(database=_SHARED_DB))
+        for key in SHARED:
+            if _derived_name(key) in present:
+                self._derived[key] = con.table(_derived_name(key), database=_SHARED_DB)
+        log.info("using the run's shared snapshot %s (%d derivations)", path,
+                 len(self._derived))
 
     def visible(self, name: str) -> ibis.Table:
         """Every version of ``name`` visible at ``as_of`` (for data-quality counts)."""
@@ -93,8 +164,12 @@ class Snapshot:
     def derived(self, key: str, builder: Callable[[Snapshot], ibis.Table]) -> ibis.Table:
         """``builder(self)``, built once and materialised (see :func:`shared`)."""
         if key not in self._derived:
-            name = re.sub(r"[^a-z0-9]+", "_", key.rsplit(".", 1)[-1].lower())[:40]
-            self._derived[key] = self._materialised(name, builder(self))
+            name = _derived_name(key)
+            if self._writing_shared:
+                self._derived[key] = self.warehouse.con.create_table(
+                    name, builder(self), database=_SHARED_DB)
+            else:
+                self._derived[key] = self._materialised(name, builder(self))
         return self._derived[key]
 
     def _materialised(self, name: str, view: ibis.Table) -> ibis.Table:

@@ -1,0 +1,70 @@
+"""The shared snapshot of a production run on DuckDB (``Snapshot.write_shared``): the shared
+derivations computed once into a file that the notebooks attach read-only. Tables built on it
+must be exactly the tables each notebook would build on its own, and the file must never
+outlive the run."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from asylstat.domains import all_domains, build_domain
+from asylstat.params import RunParameters
+from asylstat.run import SHARED_SNAPSHOTS, STAGING, recover_stale_staging
+from asylstat.synthetic import build_warehouse
+from asylstat.warehouse.connect import connect
+from asylstat.warehouse.snapshot import SHARED, Snapshot
+
+AS_OF = "2026-06-30T00:00:00Z"
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("shared") / "small.duckdb"
+    build_warehouse(path, scale=0.02)
+    return f"duckdb:///{path}"
+
+
+def test_tables_on_the_shared_snapshot_equal_tables_built_alone(warehouse, tmp_path):
+    params = RunParameters.parse(kind="quarterly", period="2024-Q3", dwh_url=warehouse,
+                                 as_of=AS_OF)
+    domains = all_domains()
+    writer = Snapshot(connect(warehouse), params.as_of)
+    writer.write_shared(tmp_path / "shared.duckdb")
+    writer.detach_shared()
+    assert len(SHARED) >= 6  # persons, applications, decisions, withdrawals, closures, Dublin
+    for dom in domains:
+        alone = build_domain(dom, Snapshot(connect(warehouse), params.as_of), params)
+        reader = Snapshot(connect(warehouse), params.as_of,
+                          shared_file=tmp_path / "shared.duckdb")
+        on_shared = build_domain(dom, reader, params)
+        reader.detach_shared()
+        assert [t.name for t in on_shared] == [t.name for t in alone]
+        for a, b in zip(alone, on_shared, strict=True):
+            pd.testing.assert_frame_equal(a.data, b.data, check_exact=True)
+            assert len(a.data) > 0 or a.name.startswith("NAT_DUB"), a.name
+
+
+def test_a_shared_snapshot_of_another_instant_is_refused(warehouse, tmp_path):
+    writer = Snapshot(connect(warehouse), datetime(2026, 6, 30))
+    writer.write_shared(tmp_path / "shared.duckdb")
+    writer.detach_shared()
+    with pytest.raises(ValueError, match="was made for"):
+        Snapshot(connect(warehouse), datetime(2025, 12, 31),
+                 shared_file=tmp_path / "shared.duckdb")
+
+
+def test_a_killed_runs_shared_snapshot_is_removed_not_kept(tmp_path: Path):
+    shared = tmp_path / STAGING / SHARED_SNAPSHOTS
+    shared.mkdir(parents=True)
+    (shared / "20260101T000000Z-deadbeef.duckdb").write_bytes(b"records")
+    stale = tmp_path / STAGING / "2024-Q3" / "20260101T000000Z-deadbeef"
+    stale.mkdir(parents=True)
+    recover_stale_staging(tmp_path)
+    assert list(shared.iterdir()) == []
+    # the run's folder is kept as evidence; the snapshot folder is no period
+    assert (tmp_path / "failed" / "2024-Q3" / "20260101T000000Z-deadbeef").is_dir()
+    assert not (tmp_path / "failed" / SHARED_SNAPSHOTS).exists()
