@@ -130,7 +130,7 @@ def test_executed_notebooks_have_no_error_and_show_no_microdata(published):
 def test_an_inconsistent_output_blocks_transmission(quarterly_run, tmp_path, monkeypatch):
     import asylstat.run as run_module
 
-    def notebooks_with_a_broken_margin(params, out_dir):
+    def notebooks_with_a_broken_margin(params, out_dir, shared_snapshot=None):
         # the session run's executed notebooks stand in for executing them again; their
         # tables are read back and one cell of MIGR_ASYAPPCTZM is changed
         shutil.copytree(quarterly_run.period_dir / "notebooks", out_dir)
