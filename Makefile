@@ -75,8 +75,11 @@ pg-up: $(STAMP) ## local PostgreSQL on 127.0.0.1:55432 with the demo warehouse (
 pg-down: ## stop the local PostgreSQL server
 	scripts/pg.sh down
 
+# make bench SCALES=1 for one scale only ($(or) would split "1,25" at its comma)
+BENCH_SCALES := $(if $(SCALES),$(SCALES),1,25)
+
 bench: $(STAMP) ## benchmark at scales 1 and 25: bench/report.json, docs/benchmark.md (SCALES=1,25)
-	$(BIN)/python -m asylstat.bench --scales "$(or $(SCALES),1,25)"
+	$(BIN)/python -m asylstat.bench --scales "$(BENCH_SCALES)"
 
 lint: $(STAMP) ## ruff on the library and tests
 	$(BIN)/ruff check lib tests

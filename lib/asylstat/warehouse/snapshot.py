@@ -105,7 +105,11 @@ class Snapshot:
 
     def write_shared(self, path: Path) -> None:
         """Compute every :func:`shared` derivation into the new DuckDB file ``path``, then use
-        it read-only as the notebooks will (DuckDB warehouses only)."""
+        it read-only as the notebooks will (DuckDB warehouses only). The modules declaring
+        them must have been imported (``asylstat.domains.all_domains()`` does it)."""
+        if not SHARED:
+            raise RuntimeError("no shared derivation is declared: import the dataflows first "
+                               "(asylstat.domains.all_domains())")
         con = self.warehouse.con
         con.raw_sql(f"ATTACH '{_sql_path(path)}' AS {SHARED_CATALOG} (READ_WRITE)")
         self._writing_shared = True
