@@ -271,8 +271,8 @@ def run_production(params: RunParameters) -> RunOutcome:
                 "as_of": format_as_of(params.as_of), "warehouse": warehouse.url,
                 "schema": params.schema, "code_version": str(code_version().get("commit"))}
     try:
-        log.info("[2/5] executing the domain notebooks (run %s)", run_id)
         shared_file = share_snapshot(snap, params, run_id)
+        log.info("[2/5] executing the domain notebooks (run %s)", run_id)
         with ThreadPoolExecutor(max_workers=1) as alongside:
             warehouse_side = alongside.submit(warehouse_work, snap, params)
             tables = run_notebooks(params, stage / "notebooks", shared_file)
