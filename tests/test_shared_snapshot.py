@@ -13,7 +13,13 @@ import pytest
 
 from asylstat.domains import all_domains, build_domain
 from asylstat.params import RunParameters
-from asylstat.run import SHARED_SNAPSHOTS, STAGING, recover_stale_staging
+from asylstat.run import (
+    SHARED_SNAPSHOTS,
+    STAGING,
+    recover_stale_staging,
+    remove_shared_snapshot,
+    share_snapshot,
+)
 from asylstat.synthetic import build_warehouse
 from asylstat.warehouse.connect import connect
 from asylstat.warehouse.snapshot import SHARED, Snapshot
@@ -46,6 +52,23 @@ def test_tables_on_the_shared_snapshot_equal_tables_built_alone(warehouse, tmp_p
         for a, b in zip(alone, on_shared, strict=True):
             pd.testing.assert_frame_equal(a.data, b.data, check_exact=True)
             assert len(a.data) > 0 or a.name.startswith("NAT_DUB"), a.name
+
+
+def test_the_shared_snapshot_path_holds_from_the_notebooks_folder(warehouse, tmp_path,
+                                                                  monkeypatch):
+    # make quarterly passes OUTPUT_DIR=outputs (relative); the notebooks run in notebooks/
+    monkeypatch.chdir(tmp_path)
+    params = RunParameters.parse(kind="monthly", period="2024-07", dwh_url=warehouse,
+                                 as_of=AS_OF, output_dir=Path("outputs"))
+    snap = Snapshot(connect(warehouse), params.as_of)
+    path = share_snapshot(snap, params, "20260101T000000Z-0123abcd")
+    snap.detach_shared()
+    assert path is not None and path.is_absolute() and path.is_file()
+    assert path.parent == tmp_path / "outputs" / STAGING / SHARED_SNAPSHOTS
+    monkeypatch.chdir(tmp_path.parent)  # from elsewhere, as a notebook kernel would
+    Snapshot(connect(warehouse), params.as_of, shared_file=path).detach_shared()
+    remove_shared_snapshot(tmp_path / "outputs", "20260101T000000Z-0123abcd")
+    assert not path.exists()
 
 
 def test_a_shared_snapshot_of_another_instant_is_refused(warehouse, tmp_path):

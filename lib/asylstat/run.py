@@ -83,7 +83,8 @@ def row_counts(snap: Snapshot) -> dict[str, int]:
 
 
 def shared_snapshot_file(output_dir: Path, run_id: str) -> Path:
-    return output_dir / STAGING / SHARED_SNAPSHOTS / f"{run_id}.duckdb"
+    """Absolute: the notebooks run in notebooks/, and OUTPUT_DIR may be relative."""
+    return (output_dir / STAGING / SHARED_SNAPSHOTS / f"{run_id}.duckdb").resolve()
 
 
 def share_snapshot(snap: Snapshot, params: RunParameters, run_id: str) -> Path | None:
