@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from asylstat.params import RunParameters
-from asylstat.run import SHARED_SNAPSHOTS, STAGING, run_production
+from asylstat.run import STAGING, run_production
 
 PERIOD = "2024-Q3"  # the period of the session's run (conftest.quarterly_run)
 AS_OF = "2026-06-30T00:00:00Z"
@@ -100,8 +100,6 @@ def killed(tmp_path_factory, quarterly_run):
     state["leftovers"] = leftovers
     state["leftover_hashes"] = {p.name: tree_hashes(p) for p in leftovers}
     state["after_kill"] = tree_hashes(out / PERIOD)
-    state["shared_after_kill"] = sorted(p.name for p in (out / STAGING / SHARED_SNAPSHOTS
-                                                          ).glob("*.duckdb"))
     state["top_after_kill"] = sorted(p.name for p in out.iterdir())
 
     # folders already in the archive and in failed/ under the names the next run will want
@@ -142,9 +140,10 @@ def test_the_next_run_moves_the_leftover_to_failed_and_publishes(killed):
     leftover = killed["leftovers"][0]
     assert not leftover.exists()
     assert not any(p.is_dir() for p in (out / STAGING / PERIOD).iterdir())
-    # the killed run's shared snapshot (warehouse records) was there, and is gone
-    assert killed["shared_after_kill"] == [f"{leftover.name}.duckdb"]
-    assert list((out / STAGING / SHARED_SNAPSHOTS).iterdir()) == []
+    # the killed run's shared snapshot (warehouse records) was in its internal/, and went to
+    # failed/ with the rest of the folder; a run that ends removes its own
+    assert "internal/shared_snapshot.duckdb" in killed["leftover_hashes"][leftover.name]
+    assert not (out / PERIOD / "internal" / "shared_snapshot.duckdb").exists()
     # failed/<PERIOD>/<id> was taken (by a planted folder): the leftover went to <id>.2, whole
     moved = out / "failed" / PERIOD / f"{leftover.name}.2"
     assert tree_hashes(moved) == killed["leftover_hashes"][leftover.name]

@@ -1,7 +1,8 @@
 """The shared snapshot of a production run on DuckDB (``Snapshot.write_shared``): the shared
 derivations computed once into a file that the notebooks attach read-only. Tables built on it
 must be exactly the tables each notebook would build on its own, and the file must never
-outlive the run."""
+stay in a run that ends (it lies under the run's internal/; a killed run's folder keeps it,
+whole, like everything else: tests/test_kill.py)."""
 
 from __future__ import annotations
 
@@ -13,13 +14,7 @@ import pytest
 
 from asylstat.domains import all_domains, build_domain
 from asylstat.params import RunParameters
-from asylstat.run import (
-    SHARED_SNAPSHOTS,
-    STAGING,
-    recover_stale_staging,
-    remove_shared_snapshot,
-    share_snapshot,
-)
+from asylstat.run import STAGING, remove_shared_snapshot, share_snapshot
 from asylstat.synthetic import build_warehouse
 from asylstat.warehouse.connect import connect
 from asylstat.warehouse.snapshot import SHARED, Snapshot
@@ -60,14 +55,16 @@ def test_the_shared_snapshot_path_holds_from_the_notebooks_folder(warehouse, tmp
     monkeypatch.chdir(tmp_path)
     params = RunParameters.parse(kind="monthly", period="2024-07", dwh_url=warehouse,
                                  as_of=AS_OF, output_dir=Path("outputs"))
+    stage = Path("outputs") / STAGING / "2024-07" / "20260101T000000Z-0123abcd"
     snap = Snapshot(connect(warehouse), params.as_of)
-    path = share_snapshot(snap, params, "20260101T000000Z-0123abcd")
-    snap.detach_shared()
+    path = share_snapshot(snap, params, stage)
+    snap.detach_shared()  # one DuckDB instance per file in a process: one attachment at a time
     assert path is not None and path.is_absolute() and path.is_file()
-    assert path.parent == tmp_path / "outputs" / STAGING / SHARED_SNAPSHOTS
+    # warehouse records: only ever under the run's internal/
+    assert path == (tmp_path / stage / "internal" / "shared_snapshot.duckdb")
     monkeypatch.chdir(tmp_path.parent)  # from elsewhere, as a notebook kernel would
     Snapshot(connect(warehouse), params.as_of, shared_file=path).detach_shared()
-    remove_shared_snapshot(tmp_path / "outputs", "20260101T000000Z-0123abcd")
+    remove_shared_snapshot(snap, tmp_path / stage)
     assert not path.exists()
 
 
@@ -78,16 +75,3 @@ def test_a_shared_snapshot_of_another_instant_is_refused(warehouse, tmp_path):
     with pytest.raises(ValueError, match="was made for"):
         Snapshot(connect(warehouse), datetime(2025, 12, 31),
                  shared_file=tmp_path / "shared.duckdb")
-
-
-def test_a_killed_runs_shared_snapshot_is_removed_not_kept(tmp_path: Path):
-    shared = tmp_path / STAGING / SHARED_SNAPSHOTS
-    shared.mkdir(parents=True)
-    (shared / "20260101T000000Z-deadbeef.duckdb").write_bytes(b"records")
-    stale = tmp_path / STAGING / "2024-Q3" / "20260101T000000Z-deadbeef"
-    stale.mkdir(parents=True)
-    recover_stale_staging(tmp_path)
-    assert list(shared.iterdir()) == []
-    # the run's folder is kept as evidence; the snapshot folder is no period
-    assert (tmp_path / "failed" / "2024-Q3" / "20260101T000000Z-deadbeef").is_dir()
-    assert not (tmp_path / "failed" / SHARED_SNAPSHOTS).exists()

@@ -46,8 +46,8 @@ log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_BLOCKED, EXIT_PARAMETERS, EXIT_WAREHOUSE, EXIT_CRASHED = 0, 1, 2, 3, 4
 STAGING = ".staging"
-#: under STAGING: the shared snapshot of each running run (never published, never kept)
-SHARED_SNAPSHOTS = ".shared"
+#: in a run's staging folder: its shared snapshot, warehouse records, so under internal/
+SHARED_SNAPSHOT = "internal/shared_snapshot.duckdb"
 
 
 @dataclass(frozen=True)
@@ -82,28 +82,33 @@ def row_counts(snap: Snapshot) -> dict[str, int]:
             for name in contract_tables()}
 
 
-def shared_snapshot_file(output_dir: Path, run_id: str) -> Path:
+def shared_snapshot_file(stage: Path) -> Path:
     """Absolute: the notebooks run in notebooks/, and OUTPUT_DIR may be relative."""
-    return (output_dir / STAGING / SHARED_SNAPSHOTS / f"{run_id}.duckdb").resolve()
+    return (stage / SHARED_SNAPSHOT).resolve()
 
 
-def share_snapshot(snap: Snapshot, params: RunParameters, run_id: str) -> Path | None:
+def share_snapshot(snap: Snapshot, params: RunParameters, stage: Path) -> Path | None:
     """On a DuckDB warehouse, compute the shared derivations once into a DuckDB file that
     every domain notebook attaches read-only (``Snapshot.write_shared``); other engines keep
-    them in each notebook's session. The file holds resolved warehouse records: the run
-    removes it when it ends (:func:`remove_shared_snapshot`)."""
+    them in each notebook's session. The file holds resolved warehouse records, so it lies in
+    the run's ``internal/``; the run removes it once the notebooks and its own tables are done
+    (:func:`remove_shared_snapshot`), so that no published, archived or blocked run keeps it.
+    A killed run's staging folder keeps it, whole, like everything else."""
     if not params.dwh_url.startswith("duckdb:"):
         return None
     all_domains()  # every module declaring a shared derivation is imported
-    path = shared_snapshot_file(params.output_dir, run_id)
+    path = shared_snapshot_file(stage)
     path.parent.mkdir(parents=True, exist_ok=True)
     log.info("[2/5] computing the snapshot the notebooks share")
     snap.write_shared(path)
     return path
 
 
-def remove_shared_snapshot(output_dir: Path, run_id: str) -> None:
-    path = shared_snapshot_file(output_dir, run_id)
+def remove_shared_snapshot(snap: Snapshot, stage: Path) -> None:
+    """Stop using the shared snapshot and remove it (a cache, recomputable from the
+    warehouse: no output and no evidence of the run)."""
+    snap.detach_shared()
+    path = shared_snapshot_file(stage)
     for leftover in (path, path.with_name(path.name + ".wal")):
         leftover.unlink(missing_ok=True)
 
@@ -133,13 +138,7 @@ def recover_stale_staging(output_dir: Path) -> None:
     staging_root = output_dir / STAGING
     if not staging_root.is_dir():
         return
-    shared = staging_root / SHARED_SNAPSHOTS
-    for leftover in sorted(shared.iterdir()) if shared.is_dir() else ():
-        # a cache of warehouse records, recomputable: removed, not kept as evidence
-        log.warning("an earlier run did not finish: removing its shared snapshot %s", leftover)
-        leftover.unlink()
-    for period_dir in sorted(p for p in staging_root.iterdir()
-                             if p.is_dir() and p.name != SHARED_SNAPSHOTS):
+    for period_dir in sorted(p for p in staging_root.iterdir() if p.is_dir()):
         for run_dir in sorted(p for p in period_dir.iterdir() if p.is_dir()):
             target = output_dir / "failed" / period_dir.name / run_dir.name
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -272,7 +271,7 @@ def run_production(params: RunParameters) -> RunOutcome:
                 "as_of": format_as_of(params.as_of), "warehouse": warehouse.url,
                 "schema": params.schema, "code_version": str(code_version().get("commit"))}
     try:
-        shared_file = share_snapshot(snap, params, run_id)
+        shared_file = share_snapshot(snap, params, stage)
         log.info("[2/5] executing the domain notebooks (run %s)", run_id)
         with ThreadPoolExecutor(max_workers=1) as alongside:
             warehouse_side = alongside.submit(warehouse_work, snap, params)
@@ -288,6 +287,7 @@ def run_production(params: RunParameters) -> RunOutcome:
             log.info("[4/5] public tables and narrative reports")
             results = [*results, *make_dissemination(stage, params.period, basis, tables,
                                                      metadata)]
+        remove_shared_snapshot(snap, stage)  # before the manifest lists the files
         log.info("[4/5] writing the outputs")
         write_outputs(stage, params, tables, results, metadata, quality=quality,
                       warnings=warnings)
@@ -310,15 +310,12 @@ def run_production(params: RunParameters) -> RunOutcome:
         write_json(manifest, stage / "manifest.json")
     except Exception as exc:  # a crash: keep the evidence whole
         log.exception("the run crashed")
-        snap.detach_shared()
-        remove_shared_snapshot(params.output_dir, run_id)
+        remove_shared_snapshot(snap, stage)
         where = fail(stage, params, run_id)
         return RunOutcome(EXIT_CRASHED, f"The run crashed: {type(exc).__name__}: {exc}. "
                           f"Everything it made is kept in {where}; the executed notebooks "
                           "there show the failing cell. The published run of "
                           f"{params.period.label}, if any, is untouched.", where)
-    snap.detach_shared()
-    remove_shared_snapshot(params.output_dir, run_id)
     errors = blocking(results)
     if errors:
         where = fail(stage, params, run_id)
