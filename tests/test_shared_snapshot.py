@@ -57,7 +57,7 @@ def test_the_shared_snapshot_path_holds_from_the_notebooks_folder(warehouse, tmp
                                  as_of=AS_OF, output_dir=Path("outputs"))
     stage = Path("outputs") / STAGING / "2024-07" / "20260101T000000Z-0123abcd"
     snap = Snapshot(connect(warehouse), params.as_of)
-    path = share_snapshot(snap, params, stage)
+    path = share_snapshot(snap, stage)
     snap.detach_shared()  # one DuckDB instance per file in a process: one attachment at a time
     assert path is not None and path.is_absolute() and path.is_file()
     # warehouse records: only ever under the run's internal/

@@ -306,6 +306,7 @@ def build_all_tables(url: str) -> dict[str, Any]:
 
     from asylstat.domains import all_domains, build_domain
     from asylstat.params import RunParameters
+    from asylstat.run import share_snapshot
     from asylstat.warehouse.connect import connect
     from asylstat.warehouse.snapshot import Snapshot
 
@@ -314,10 +315,8 @@ def build_all_tables(url: str) -> dict[str, Any]:
     domains: dict[str, float] = {}
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="asylstat-bench-") as scratch:
-        shared = Path(scratch) / "shared.duckdb"
-        all_domains()  # the modules declaring the shared derivations, imported
         writer = Snapshot(connect(url), params.as_of)
-        writer.write_shared(shared)
+        shared = share_snapshot(writer, Path(scratch))  # as the run does
         writer.detach_shared()
         domains["(shared snapshot)"] = round(time.perf_counter() - started, 2)
         for dom in all_domains():

@@ -87,14 +87,14 @@ def shared_snapshot_file(stage: Path) -> Path:
     return (stage / SHARED_SNAPSHOT).resolve()
 
 
-def share_snapshot(snap: Snapshot, params: RunParameters, stage: Path) -> Path | None:
+def share_snapshot(snap: Snapshot, stage: Path) -> Path | None:
     """On a DuckDB warehouse, compute the shared derivations once into a DuckDB file that
     every domain notebook attaches read-only (``Snapshot.write_shared``); other engines keep
     them in each notebook's session. The file holds resolved warehouse records, so it lies in
     the run's ``internal/``; the run removes it once the notebooks and its own tables are done
     (:func:`remove_shared_snapshot`), so that no published, archived or blocked run keeps it.
     A killed run's staging folder keeps it, whole, like everything else."""
-    if not params.dwh_url.startswith("duckdb:"):
+    if snap.warehouse.con.name != "duckdb":
         return None
     all_domains()  # every module declaring a shared derivation is imported
     path = shared_snapshot_file(stage)
@@ -271,7 +271,7 @@ def run_production(params: RunParameters) -> RunOutcome:
                 "as_of": format_as_of(params.as_of), "warehouse": warehouse.url,
                 "schema": params.schema, "code_version": str(code_version().get("commit"))}
     try:
-        shared_file = share_snapshot(snap, params, stage)
+        shared_file = share_snapshot(snap, stage)
         log.info("[2/5] executing the domain notebooks (run %s)", run_id)
         with ThreadPoolExecutor(max_workers=1) as alongside:
             warehouse_side = alongside.submit(warehouse_work, snap, params)
