@@ -68,10 +68,15 @@ def test_every_dataflow_is_declared_in_the_outputs_md_dimension_order():
                                                                          None)
     assert declared["MIGR_DUBDUNI"].dimension_names == ("partner", "sex", "minor")
     dom = domain("dublin")
-    assert dom.notebook == "50_dublin.ipynb" and dom.annual == D.ANNUAL
-    assert [s.name for s in dom.national_monthly] == [D.national_name(s.name) for s in D.ANNUAL]
-    assert all((s.kind, s.freq) == ("national", "M") for s in dom.national_monthly)
-    assert not {s.name for s in dom.national_monthly} & names
+    annual = tuple(s for s in dom.tables if s.kind == "eurostat")
+    national_monthly = [s for s in dom.tables if s.kind == "national"]
+    assert dom.notebook == "50_dublin.ipynb" and annual == D.ANNUAL
+    assert [s.name for s in national_monthly] == [D.national_name(s.name) for s in D.ANNUAL]
+    assert all((s.kind, s.freq, s.due) == ("national", "M", "months") for s in national_monthly)
+    assert all(s.due == "frequency" for s in annual)
+    assert not {s.name for s in national_monthly} & names
+    # events, published unrounded (statistics.md, "Dissemination")
+    assert all(s.disclosure == "exact" for s in dom.tables)
 
 
 # ---------------------------------------------------------------- requests

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from asylstat.declaration import Disclosure
 from asylstat.report.public import public_table
 from asylstat.report.rounding import change_tenths, round_to_base, tenths_of_percent
 from asylstat.tables import Table
@@ -67,12 +68,13 @@ def test_changes_between_periods():
     assert change_tenths(5, 0) is None        # from nothing: not comparable
 
 
-def _table(name: str, unit: str, rows: list[tuple[str, int]]) -> Table:
+def _table(name: str, unit: str, rows: list[tuple[str, int]],
+           disclosure: Disclosure = "rounded") -> Table:
     data = pd.DataFrame({"sex": [r[0] for r in rows], "TIME_PERIOD": ["2024-07"] * len(rows),
                          "OBS_VALUE": [r[1] for r in rows]})
     data["OBS_VALUE"] = data["OBS_VALUE"].astype("int64")
     return Table(name=name, title="t", definition="d.", kind="eurostat", freq="M", unit=unit,
-                 dimensions=("sex",), data=data)
+                 dimensions=("sex",), data=data, disclosure=disclosure)
 
 
 def test_margins_are_rounded_independently_of_their_parts():
@@ -92,6 +94,9 @@ def test_parts_that_round_up_can_exceed_the_rounded_total():
 
 
 def test_dublin_tables_are_not_rounded():
-    exact = _table("MIGR_DUBRO", "NR", [("F", 2), ("M", 13), ("T", 15)])
+    from asylstat.dataflows.dublin import DUBRO
+
+    exact = _table(DUBRO.name, DUBRO.unit, [("F", 2), ("M", 13), ("T", 15)],
+                   disclosure=DUBRO.disclosure)
     published = public_table(exact)
     assert published.data["OBS_VALUE"].tolist() == [2, 13, 15]

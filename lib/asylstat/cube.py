@@ -6,7 +6,7 @@ record places a unit in the cells, and which dimensions. The builder
 1. selects, in the engine, the reference record of each unit in each period (the first row
    by the declared order: ``ORDER BY ...`` with a final tie-break on the record id),
 2. counts, in the engine, units per period and base code of every dimension,
-3. rolls the small base table up into every margin the dimensions declare (``TOTAL``,
+3. rolls the small base table up into every margin the dimensions declare (``TOTAL``, ``T``,
    sub-totals such as ``Y_LT18`` or ``POS``), with integer arithmetic,
 4. drops zero cells and sorts (statistics.md, "Cells").
 
@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import ibis
 import pandas as pd
 
+from asylstat.declaration import TOTAL, Disclosure, Due, Invariant
 from asylstat.periods import Period
 from asylstat.tables import Table, TableKind
 from asylstat.warehouse.snapshot import Snapshot
@@ -46,7 +47,7 @@ class Dimension:
     name: str
     #: the margin code; ``None`` makes the dimension a *stratum*: separate counts side by side
     #: (a unit is counted once within each value), with no margin across them
-    total: str | None = "TOTAL"
+    total: str | None = TOTAL
     parents: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     hidden: frozenset[str] = frozenset()
     #: False when the total is not the sum of the parts (``applicant``: FRST + SSEQ <= TOTAL)
@@ -99,6 +100,12 @@ class CubeSpec:
     #: a condition on the reference record for the unit to be counted at all (MIGR_ASYUMACTM:
     #: persons whose *reference* application is an unaccompanied minor's)
     where_reference: Callable[[ibis.Table], ibis.BooleanValue] | None = None
+    #: which periods a run makes it for (:data:`asylstat.declaration.Due`)
+    due: Due = "frequency"
+    #: ``rounded`` for the public, or published ``exact`` (:mod:`asylstat.declaration`)
+    disclosure: Disclosure = "rounded"
+    #: what its cells satisfy beyond their margins (checked by :mod:`asylstat.checks.outputs`)
+    invariants: tuple[Invariant, ...] = ()
 
     def build(self, snap: Snapshot, periods: Sequence[Period]) -> Table:
         return build_cube(self, snap, periods)
@@ -189,4 +196,4 @@ def build_cube(spec: CubeSpec, snap: Snapshot, periods: Sequence[Period]) -> Tab
         cube = roll_up(base, spec.dimensions)
     return Table(name=spec.name, title=spec.title, definition=spec.definition, kind=spec.kind,
                  freq=spec.freq, unit=spec.unit, dimensions=spec.dimension_names,
-                 data=finish(cube, spec.dimension_names))
+                 data=finish(cube, spec.dimension_names), disclosure=spec.disclosure)

@@ -1,5 +1,5 @@
 """The statistical domains: which declared tables each domain notebook produces, and for which
-periods a run makes them (outputs.md, "Starting a run")."""
+periods a run makes them (outputs.md, "Starting a run"; each declaration's ``due``)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pandas as pd
 
 import asylstat.dataflows
 from asylstat.cube import CubeSpec
+from asylstat.declaration import TableSpec
 from asylstat.measures import DurationSpec
 from asylstat.params import RunParameters
 from asylstat.periods import Period
@@ -22,19 +23,17 @@ from asylstat.warehouse.snapshot import Snapshot
 
 @dataclass(frozen=True)
 class Domain:
-    """A domain notebook and the tables it makes, by frequency.
-
-    ``national`` tables are made for every month of the run and for the run's own period;
-    ``national_monthly`` tables for the months of monthly and quarterly runs only (the monthly
-    Dublin tables: an annual run transmits the annual ones)."""
+    """A domain notebook and the tables it declares, in the order it makes them. Which of
+    them a run makes, and for which periods, each declaration says (``due``,
+    :func:`periods_due`)."""
 
     name: str
     notebook: str
-    monthly: tuple[CubeSpec, ...] = ()
-    quarterly: tuple[CubeSpec, ...] = ()
-    annual: tuple[CubeSpec, ...] = ()
-    national: tuple[CubeSpec | DurationSpec, ...] = ()
-    national_monthly: tuple[CubeSpec, ...] = ()
+    tables: tuple[CubeSpec | DurationSpec, ...] = ()
+
+    def due(self, period: Period) -> tuple[CubeSpec | DurationSpec, ...]:
+        """The tables a run of ``period`` makes."""
+        return tuple(spec for spec in self.tables if periods_due(spec, period))
 
 
 @cache
@@ -74,20 +73,35 @@ def national_periods(period: Period) -> tuple[tuple[Period, ...], ...]:
     return groups if period.freq == "M" else (*groups, (period,))
 
 
+def periods_due(spec: TableSpec, period: Period) -> tuple[tuple[Period, ...], ...]:
+    """The groups of periods a run of ``period`` builds ``spec`` for (its ``due``,
+    :data:`asylstat.declaration.Due`); empty when the run does not make it."""
+    if spec.due == "frequency":
+        periods = eurostat_periods(period).get(spec.freq)
+        return (periods,) if periods else ()
+    if spec.due == "months_and_run":
+        return national_periods(period)
+    if spec.due == "months":
+        return () if period.freq == "A" else (period.months(),)
+    raise ValueError(f"{spec.name}: unknown due {spec.due!r}")
+
+
+def build_table(spec: TableSpec, snap: Snapshot, period: Period) -> Table | None:
+    """``spec`` built for the periods a run of ``period`` makes it for (None when none): a
+    table due for the months and the run's own period is one table of the run's frequency."""
+    groups = periods_due(spec, period)
+    if not groups:
+        return None
+    if spec.due == "months_and_run":
+        return concat_periods([spec.build(snap, group) for group in groups], freq=period.freq)
+    (periods,) = groups
+    return spec.build(snap, periods)
+
+
 def build_domain(dom: Domain, snap: Snapshot, params: RunParameters) -> list[Table]:
     """Every table of ``dom`` due for the run, in declaration order."""
-    due = eurostat_periods(params.period)
-    tables: list[Table] = []
-    for freq, specs in (("M", dom.monthly), ("Q", dom.quarterly), ("A", dom.annual)):
-        if freq in due:
-            tables += [spec.build(snap, due[freq]) for spec in specs]
-    for spec in dom.national:
-        tables.append(concat_periods(
-            [spec.build(snap, group) for group in national_periods(params.period)],
-            freq=params.period.freq))
-    if params.period.freq != "A":  # an annual run transmits the Dublin tables themselves
-        tables += [spec.build(snap, params.period.months()) for spec in dom.national_monthly]
-    return tables
+    built = (build_table(spec, snap, params.period) for spec in dom.tables)
+    return [table for table in built if table is not None]
 
 
 def concat_periods(parts: Sequence[Table], freq: str) -> Table:
@@ -97,14 +111,17 @@ def concat_periods(parts: Sequence[Table], freq: str) -> Table:
     data = data.sort_values([*first.dimensions, "TIME_PERIOD"], kind="stable")
     return Table(name=first.name, title=first.title, definition=first.definition,
                  kind=first.kind, freq=freq, unit=first.unit, dimensions=first.dimensions,
-                 data=data.reset_index(drop=True))
+                 data=data.reset_index(drop=True), disclosure=first.disclosure)
+
+
+def all_specs() -> tuple[CubeSpec | DurationSpec, ...]:
+    """Every declared table, domain by domain in declaration order."""
+    return tuple(spec for dom in all_domains() for spec in dom.tables)
 
 
 def spec_of(name: str) -> CubeSpec | DurationSpec:
     """The declaration of a table, by name."""
-    for dom in all_domains():
-        for spec in (*dom.monthly, *dom.quarterly, *dom.annual, *dom.national,
-                     *dom.national_monthly):
-            if spec.name == name:
-                return spec
+    for spec in all_specs():
+        if spec.name == name:
+            return spec
     raise KeyError(name)

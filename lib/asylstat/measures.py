@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from asylstat.cube import PERIOD, Dimension, RecordsFn, reference_records
+from asylstat.declaration import Disclosure, Due, Invariant
 from asylstat.periods import Period
 from asylstat.tables import Table, TableKind
 from asylstat.warehouse.snapshot import Snapshot
@@ -61,6 +62,11 @@ class DurationSpec:
     reference: tuple[tuple[str, bool], ...] | None = None
     quantiles: tuple[tuple[str, int], ...] = (("P50", 50), ("P90", 90))
     unit: str = "DAYS"
+    #: as :class:`asylstat.cube.CubeSpec`: when due, disclosure (the numbers of units ``N``
+    #: are the counts rounded), invariants
+    due: Due = "frequency"
+    disclosure: Disclosure = "rounded"
+    invariants: tuple[Invariant, ...] = ()
 
     @property
     def dimensions(self) -> tuple[Dimension, ...]:
@@ -95,4 +101,5 @@ def build_durations(spec: DurationSpec, snap: Snapshot, periods: Sequence[Period
     data = data.astype({c: object for c in columns[:-1]}).astype({"OBS_VALUE": "int64"})
     data = data.sort_values(columns[:-1], kind="stable").reset_index(drop=True)
     return Table(name=spec.name, title=spec.title, definition=spec.definition, kind=spec.kind,
-                 freq=spec.freq, unit=spec.unit, dimensions=spec.dimension_names, data=data)
+                 freq=spec.freq, unit=spec.unit, dimensions=spec.dimension_names, data=data,
+                 disclosure=spec.disclosure)

@@ -14,6 +14,7 @@ import pandas as pd
 from IPython.display import Image, Markdown
 from matplotlib.figure import Figure
 
+from asylstat.dataflows.dimensions import margin_code
 from asylstat.domains import build_domain, domain
 from asylstat.params import RunParameters
 from asylstat.scraps import glue_tables
@@ -53,7 +54,7 @@ def summary(tables: list[Table]) -> pd.DataFrame:
         grand = t.data
         for dim in t.dimensions:
             codes = set(grand[dim])
-            top = "T" if dim == "sex" else "TOTAL"
+            top = margin_code(dim)
             if top in codes:
                 grand = grand[grand[dim] == top]
         totals = {p: int(v) for p, v in grand.groupby("TIME_PERIOD")["OBS_VALUE"].sum().items()}

@@ -20,7 +20,8 @@ def glue_tables(tables: Sequence[Table]) -> None:
     for table in tables:
         sb.glue(table.name, table.data, encoder="pandas")
         meta = {"title": table.title, "definition": table.definition, "kind": table.kind,
-                "freq": table.freq, "unit": table.unit, "dimensions": list(table.dimensions)}
+                "freq": table.freq, "unit": table.unit, "dimensions": list(table.dimensions),
+                "disclosure": table.disclosure}
         sb.glue(table.name + _META, json.dumps(meta), encoder="text")
 
 
@@ -39,5 +40,6 @@ def read_tables(notebook: Path) -> list[Table]:
         data["OBS_VALUE"] = data["OBS_VALUE"].astype("int64")
         tables.append(Table(name=name, title=meta["title"], definition=meta["definition"],
                             kind=meta["kind"], freq=meta["freq"], unit=meta["unit"],
-                            dimensions=dims, data=data.reset_index(drop=True)))
+                            dimensions=dims, data=data.reset_index(drop=True),
+                            disclosure=meta.get("disclosure", "rounded")))
     return tables

@@ -12,6 +12,8 @@ from typing import Literal
 
 import pandas as pd
 
+from asylstat.declaration import Disclosure
+
 TableKind = Literal["eurostat", "national"]
 
 #: units whose values are counts: zero cells are omitted and values are never negative
@@ -31,6 +33,8 @@ class Table:
                 (a rate in tenths of a percent) ...
     dimensions  the dimension columns of ``data``, in output order
     data        columns ``*dimensions, TIME_PERIOD, OBS_VALUE``; sorted; integers only
+    disclosure  ``rounded`` (counts rounded for the public) or ``exact``, from the table's
+                declaration (:mod:`asylstat.declaration`)
     """
 
     name: str
@@ -41,6 +45,7 @@ class Table:
     unit: str
     dimensions: tuple[str, ...]
     data: pd.DataFrame = field(repr=False, compare=False)
+    disclosure: Disclosure = "rounded"
 
     @property
     def is_count(self) -> bool:

@@ -2,19 +2,24 @@
 faults"). A failure here is an error: no warehouse, however faulty, can cause it, so the
 output is wrong and must not be transmitted.
 
+What is checked comes from each table's declaration (:mod:`asylstat.declaration`): its
+dimensions' margins, and the invariants it declares (:class:`~asylstat.declaration.NotAbove`
+within the table, :class:`~asylstat.declaration.Within` against another table). No table is
+named here.
+
 Each check recomputes its sums from the output table itself (missing cell = 0), independently
 of how the cube builder made the margins.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 
 import pandas as pd
 
 from asylstat.checks import RuleResult
-from asylstat.cube import CubeSpec, Dimension
-from asylstat.measures import DurationSpec
+from asylstat.cube import Dimension
+from asylstat.declaration import NotAbove, TableSpec, Within
 from asylstat.tables import Table
 
 MAX_EXAMPLES = 5
@@ -73,24 +78,24 @@ def check_margins(table: Table, dim: Dimension) -> list[RuleResult]:
     return results
 
 
-def check_not_above(table: Table, dim: str, parts: Sequence[str], total: str) -> RuleResult:
+def check_not_above(table: Table, rule: NotAbove) -> RuleResult:
     """sum(parts) <= total in every other combination (``FRST + SSEQ <= TOTAL``)."""
-    i = table.dimensions.index(dim)
+    i = table.dimensions.index(rule.dimension)
+    parts, total = rule.parts, rule.total
     groups: dict[tuple[str, ...], dict[str, int]] = {}
     for key, value in _cells(table).items():
         groups.setdefault(key[:i] + key[i + 1:], {})[key[i]] = value
     failures = [f"{rest}: {' + '.join(parts)} = {sum(g.get(p, 0) for p in parts)} > "
                 f"{total} = {g.get(total, 0)}"
                 for rest, g in groups.items() if sum(g.get(p, 0) for p in parts) > g.get(total, 0)]
-    return _result(f"{table.name}.{'_'.join(parts).lower()}_le_{total.lower()}", table.name,
-                   failures, f"{' + '.join(parts)} <= {total}")
+    return _result(rule.rule(table.name), table.name, failures, f"{' + '.join(parts)} <= {total}")
 
 
-def check_within(inner: Table, outer: Table, fixed_inner: Mapping[str, str] | None = None,
-                 fixed_outer: Mapping[str, str] | None = None) -> RuleResult:
-    """Each cell of ``inner`` (restricted to ``fixed_inner``) is <= the same cell of ``outer``
-    (restricted to ``fixed_outer``); the cell is matched on the dimensions they share."""
-    fixed_inner, fixed_outer = dict(fixed_inner or {}), dict(fixed_outer or {})
+def check_within(inner: Table, outer: Table, rule: Within) -> RuleResult:
+    """Each cell of ``inner`` (restricted to ``rule.fixed_inner``) is <= the same cell of
+    ``outer`` (restricted to ``rule.fixed_outer``); the cell is matched on the dimensions they
+    share."""
+    fixed_inner, fixed_outer = dict(rule.fixed_inner), dict(rule.fixed_outer)
     shared = [d for d in inner.dimensions if d in outer.dimensions and d not in fixed_inner]
     keys = [*shared, "TIME_PERIOD"]
 
@@ -105,35 +110,29 @@ def check_within(inner: Table, outer: Table, fixed_inner: Mapping[str, str] | No
     bad = a[a > b]
     failures = [f"{k}: {inner.name} {a[k]} > {outer.name} {b[k]}" for k in bad.index]
     what = f"each cell of {inner.name}{_fmt(fixed_inner)} <= {outer.name}{_fmt(fixed_outer)}"
-    return _result(f"{inner.name}.within.{outer.name}", inner.name, failures, what)
+    return _result(rule.rule(inner.name), inner.name, failures, what)
 
 
 def _fmt(fixed: Mapping[str, str]) -> str:
     return f" ({', '.join(f'{k}={v}' for k, v in fixed.items())})" if fixed else ""
 
 
-#: cross-table invariants, by the tables they need (statistics.md, "Warehouse faults")
-CROSS_CHECKS: tuple[tuple[tuple[str, str], Callable[[Table, Table], RuleResult]], ...] = (
-    (("MIGR_ASYACCM", "MIGR_ASYAPPCTZM"),
-     lambda acc, app: check_within(acc, app, fixed_outer={"applicant": "TOTAL"})),
-    (("MIGR_ASYUMACTM", "MIGR_ASYAPPCTZM"),
-     lambda uam, app: check_within(uam, app, fixed_inner={"age": "TOTAL"},
-                                   fixed_outer={"age": "TOTAL"})),
-)
-
-
 def validate_outputs(tables: Iterable[Table],
-                     specs: Callable[[str], CubeSpec | DurationSpec]) -> list[RuleResult]:
-    """Every error rule on every table, then the cross-table rules."""
+                     specs: Callable[[str], TableSpec]) -> list[RuleResult]:
+    """Every error rule on every table (values, margins, the invariants its declaration states
+    on itself), then the invariants between tables that the run made both of, in the order of
+    their rule ids (independent of the order the notebooks made the tables in)."""
     by_name = {t.name: t for t in tables}
     results: list[RuleResult] = []
+    between: list[RuleResult] = []
     for table in by_name.values():
+        spec = specs(table.name)
         results.append(check_values(table))
-        for dim in specs(table.name).dimensions:
+        for dim in spec.dimensions:
             results += check_margins(table, dim)
-        if "applicant" in table.dimensions:
-            results.append(check_not_above(table, "applicant", ("FRST", "SSEQ"), "TOTAL"))
-    for (inner, outer), check in CROSS_CHECKS:
-        if inner in by_name and outer in by_name:
-            results.append(check(by_name[inner], by_name[outer]))
-    return results
+        for rule in spec.invariants:
+            if isinstance(rule, NotAbove):
+                results.append(check_not_above(table, rule))
+            elif rule.outer in by_name:
+                between.append(check_within(table, by_name[rule.outer], rule))
+    return [*results, *sorted(between, key=lambda r: r.rule)]

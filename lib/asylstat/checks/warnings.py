@@ -26,6 +26,11 @@ from dataclasses import dataclass, field
 
 from asylstat.checks import RuleResult
 from asylstat.cube import CubeSpec, build_cube
+from asylstat.dataflows.applications import ASYAPPCTZM
+from asylstat.dataflows.decisions import ASYDCFSTQ
+from asylstat.dataflows.dimensions import CHANNEL, CITIZEN
+from asylstat.dataflows.pending import ASYPENCTZM, NAT_STOCK_FLOW
+from asylstat.declaration import margins_of
 from asylstat.periods import Frequency, Period
 from asylstat.tables import Table
 from asylstat.warehouse.snapshot import Snapshot
@@ -33,10 +38,11 @@ from asylstat.warehouse.snapshot import Snapshot
 log = logging.getLogger(__name__)
 
 MAX_EXAMPLES = 5
-STOCK_FLOW = "NAT_STOCK_FLOW"
-DECISIONS = "MIGR_ASYDCFSTQ"
-PENDING = "MIGR_ASYPENCTZM"
-APPLICANTS = "MIGR_ASYAPPCTZM"
+#: the tables these warnings read, by their declarations
+STOCK_FLOW = NAT_STOCK_FLOW.name
+DECISIONS = ASYDCFSTQ.name
+PENDING = ASYPENCTZM.name
+APPLICANTS = ASYAPPCTZM.name
 
 #: (label of the comparison, how to get the compared period)
 COMPARISONS: tuple[tuple[str, Callable[[Period], Period]], ...] = (
@@ -84,12 +90,7 @@ def _warning(rule: str, table: str, failures: Sequence[str], holds: str, breaks:
 def margin_codes(spec: CubeSpec) -> dict[str, str] | None:
     """The margin code of every dimension, or None when a dimension is a stratum (the table
     has no single headline total)."""
-    out = {}
-    for dim in spec.dimensions:
-        if dim.total is None:
-            return None
-        out[dim.name] = dim.total
-    return out
+    return margins_of(spec)
 
 
 def cells_at(table: Table, fixed: dict[str, str]) -> dict[tuple[str, ...], int]:
@@ -150,7 +151,7 @@ def stock_flow_warnings(tables: Iterable[Table]) -> list[RuleResult]:
         return []
     cells = cells_at(flow, {})  # (measure, channel, period) -> value
     groups = sorted({(channel, period) for (_, channel, period) in cells},
-                    key=lambda g: (g[1], g[0] != "TOTAL", g[0]))
+                    key=lambda g: (g[1], g[0] != CHANNEL.total, g[0]))
     unbalanced, unexplained = [], []
     for channel, period in groups:
         v = {m: cells.get((m, channel, period), 0) for m in FLOW_MEASURES}
@@ -194,7 +195,8 @@ def decision_warnings(tables: Iterable[Table], comparisons: ComparisonTables,
     by_name = {t.name: t for t in tables}
     if DECISIONS not in by_name:
         return []
-    decided = cells_at(by_name[DECISIONS], {"sex": "T", "age": "TOTAL", "decision": "TOTAL"})
+    by_citizen = {CITIZEN.name}
+    decided = cells_at(by_name[DECISIONS], _totals(ASYDCFSTQ, free=by_citizen))
     quarters = sorted({key[-1] for key in decided})
     failures: list[str] = []
     checked = 0
@@ -204,9 +206,10 @@ def decision_warnings(tables: Iterable[Table], comparisons: ComparisonTables,
         before = months[0].previous()
         pending = _table_for(PENDING, [before], by_name, comparisons)
         lodged = _table_for(APPLICANTS, months, by_name, comparisons)
-        pend = cells_at(pending, {"sex": "T", "age": "TOTAL"})
-        lodg = cells_at(lodged, {"sex": "T", "age": "TOTAL", "applicant": "TOTAL"})
-        citizens = sorted({k[0] for k in decided if k[-1] == label}, key=lambda c: c != "TOTAL")
+        pend = cells_at(pending, _totals(ASYPENCTZM, free=by_citizen))
+        lodg = cells_at(lodged, _totals(ASYAPPCTZM, free=by_citizen))
+        citizens = sorted({k[0] for k in decided if k[-1] == label},
+                          key=lambda c: c != CITIZEN.total)
         for citizen in citizens:
             checked += 1
             n_decided = decided.get((citizen, label), 0)
@@ -224,6 +227,14 @@ def decision_warnings(tables: Iterable[Table], comparisons: ComparisonTables,
         "quarter",
         "quarter/citizenship cell(s) with more persons decided at first instance than were "
         "pending at the start of the quarter or lodged during it")]
+
+
+def _totals(spec: CubeSpec, free: set[str]) -> dict[str, str]:
+    """Every dimension of ``spec`` but the ``free`` ones at its margin."""
+    fixed = margins_of(spec, free=tuple(free))
+    if fixed is None:
+        raise ValueError(f"{spec.name} has a stratum: no margin to read")
+    return fixed
 
 
 def _table_for(name: str, periods: Sequence[Period], by_name: dict[str, Table],

@@ -16,11 +16,13 @@ from asylstat.dataflows.dimensions import (
     APPLICANT,
     CHANNEL,
     CITIZEN,
+    FIRST_AND_SUBSEQUENT_WITHIN_TOTAL,
     LEGAL_TYPE,
     SEX,
     STEP,
     UAM,
 )
+from asylstat.declaration import Within
 from asylstat.derive import (
     EUROSTAT_AGES,
     MINOR_AGES,
@@ -100,7 +102,7 @@ ASYAPPCTZM = CubeSpec(
     name="MIGR_ASYAPPCTZM", title="Asylum applicants by citizenship, age and sex (monthly)",
     definition=_APPLICANT_DEF, kind="eurostat", freq="M", unit="PER",
     dimensions=(CITIZEN, SEX, AGE, APPLICANT), records=lodged_applicants,
-    reference=EARLIEST_LODGED)
+    reference=EARLIEST_LODGED, invariants=(FIRST_AND_SUBSEQUENT_WITHIN_TOTAL,))
 
 ASYUMACTM = CubeSpec(
     name="MIGR_ASYUMACTM",
@@ -110,7 +112,11 @@ ASYUMACTM = CubeSpec(
                 "lodging is counted under age UNK."),
     kind="eurostat", freq="M", unit="PER", dimensions=(CITIZEN, SEX, AGE, APPLICANT),
     records=partial(lodged_applicants, ages=MINOR_AGES), reference=EARLIEST_LODGED,
-    where_reference=lambda t: t.unaccompanied_minor)
+    where_reference=lambda t: t.unaccompanied_minor,
+    # its ages are MINOR_AGES (18 or more → UNK), so only the age total is comparable
+    invariants=(FIRST_AND_SUBSEQUENT_WITHIN_TOTAL,
+                Within(ASYAPPCTZM.name, fixed_inner={AGE.name: AGE.total},
+                       fixed_outer={AGE.name: AGE.total})))
 
 ASYACCM = CubeSpec(
     name="MIGR_ASYACCM", title="Applicants under the accelerated procedure (monthly)",
@@ -118,7 +124,8 @@ ASYACCM = CubeSpec(
                 "is under the accelerated procedure (as known at the as-of instant)."),
     kind="eurostat", freq="M", unit="PER", dimensions=(CITIZEN, SEX, AGE),
     records=lodged_applicants, reference=EARLIEST_LODGED,
-    where_reference=lambda t: t.accelerated)
+    where_reference=lambda t: t.accelerated,
+    invariants=(Within(ASYAPPCTZM.name, fixed_outer={APPLICANT.name: APPLICANT.total}),))
 
 
 # ---------------------------------------------------------------- national tables
@@ -153,7 +160,7 @@ NAT_REGISTRATION = CubeSpec(
                 "application of the step gives the channel); BACKLOG: persons who presented on "
                 "or before the last day of the period and were not yet registered then. "
                 "Resettlement included, shown as its own channel."),
-    kind="national", freq="M", unit="PER", dimensions=(STEP, CHANNEL),
+    kind="national", freq="M", due="months_and_run", unit="PER", dimensions=(STEP, CHANNEL),
     records=registration_steps, reference=(("step_date", True), ("application_id", True)))
 
 
@@ -181,7 +188,8 @@ NAT_REGISTRATION_DELAYS = DurationSpec(
                 "earliest application of the step; all channels). N persons, median (P50) and "
                 "90th percentile (P90) as nearest-rank values: the smallest value with at least "
                 "50% / 90% of the values at or below it, whole days."),
-    kind="national", freq="M", groups=(STEP,), records=registration_delays,
+    kind="national", freq="M", due="months_and_run", groups=(STEP,),
+    records=registration_delays,
     reference=(("step_date", True), ("application_id", True)))
 
 
@@ -201,9 +209,9 @@ NAT_SUBMISSION = CubeSpec(
                 "application of each person, family members included), by citizenship, legal "
                 "type (initial or subsequent), channel (resettlement included) and whether "
                 "lodged as an unaccompanied minor."),
-    kind="national", freq="M", unit="APP", dimensions=(CITIZEN, LEGAL_TYPE, CHANNEL, UAM),
-    records=lodged_applications)
+    kind="national", freq="M", due="months_and_run", unit="APP",
+    dimensions=(CITIZEN, LEGAL_TYPE, CHANNEL, UAM), records=lodged_applications)
 
 DOMAIN = Domain("applications", "10_applications.ipynb",
-                monthly=(ASYAPPCTZM, ASYUMACTM, ASYACCM),
-                national=(NAT_REGISTRATION, NAT_REGISTRATION_DELAYS, NAT_SUBMISSION))
+                tables=(ASYAPPCTZM, ASYUMACTM, ASYACCM,
+                        NAT_REGISTRATION, NAT_REGISTRATION_DELAYS, NAT_SUBMISSION))

@@ -154,8 +154,8 @@ NAT_APPEALS = CubeSpec(
         "HUMANITARIAN, REJECTED, ANNULLED — annulled and sent back to the CGRS —, UNK when "
         "invalid); PENDING appeals lodged on or before the last day E with no appeal decision "
         "dated on or before E. LODGED and PENDING have outcome TOTAL only."),
-    kind="national", freq="M", unit="NR", dimensions=(MEASURE, OUTCOME),
-    records=appeal_records)
+    kind="national", freq="M", due="months_and_run", unit="NR",
+    dimensions=(MEASURE, OUTCOME), records=appeal_records)
 
 
 def appeal_durations(snap: Snapshot, periods: Sequence[Period]) -> ibis.Table:
@@ -178,7 +178,8 @@ NAT_APPEAL_DURATION = DurationSpec(
         "as a nearest-rank value (the smallest value with at least 50% of the values at or "
         "below it), whole days. Appeals decided before they were lodged (warehouse fault) are "
         "left out."),
-    kind="national", freq="M", groups=(), records=appeal_durations, quantiles=(("P50", 50),))
+    kind="national", freq="M", due="months_and_run", groups=(), records=appeal_durations,
+    quantiles=(("P50", 50),))
 
-DOMAIN = Domain("decisions", "40_decisions.ipynb", quarterly=(ASYDCFSTQ,),
-                annual=(ASYDCFINA, ASYUNAA), national=(NAT_APPEALS, NAT_APPEAL_DURATION))
+DOMAIN = Domain("decisions", "40_decisions.ipynb",
+                tables=(ASYDCFSTQ, ASYDCFINA, ASYUNAA, NAT_APPEALS, NAT_APPEAL_DURATION))

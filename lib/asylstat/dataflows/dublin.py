@@ -5,7 +5,8 @@ period — every Dublin dataflow of statistics.md, "Dublin III", outgoing (``O``
 
 Dublin tables count **events** (requests, replies, transfers, decisions), not persons: every
 spec has ``reference=None``, so one person with requests to three states counts three times.
-Unit ``NR``. Every table has ``sex`` (from the person) and ``minor`` (from the person's age on
+Unit ``NR``; every Dublin table is published unrounded (``disclosure="exact"``, statistics.md,
+"Dissemination"). Every table has ``sex`` (from the person) and ``minor`` (from the person's age on
 the *request* date and the request's unaccompanied flag, in every table — replies, transfers and
 stocks included).
 
@@ -306,7 +307,7 @@ def _pair(base: str, title: str, definition: str, records: RecordsByDirection,
                  title=f"{title} ({'outgoing' if d == 'OUT' else 'incoming'})",
                  definition=definition.format(who=_WHO[d]) + _COMMON, kind="eurostat",
                  freq="A", unit="NR", dimensions=dimensions,
-                 records=partial(records, direction=d))
+                 records=partial(records, direction=d), disclosure="exact")
         for d in DIRECTIONS)  # type: ignore[return-value]
 
 
@@ -370,7 +371,7 @@ DUBDUNI = CubeSpec(
                 "responsible, UNK when not recorded. sex from the person; minor from the age on "
                 "the decision date (under-18s are ACM: no unaccompanied flag is recorded)."),
     kind="eurostat", freq="A", unit="NR", dimensions=(PARTNER, SEX, MINOR),
-    records=unilateral_decisions)
+    records=unilateral_decisions, disclosure="exact")
 
 #: the Eurostat (annual) Dublin dataflows, in the order of statistics.md
 ANNUAL = (DUBRO, DUBRI, DUBREDACO, DUBREDACI, DUBRRO, DUBRRI, DUBDO, DUBDI, DUBDRO, DUBDRI,
@@ -387,15 +388,16 @@ def national_name(dataflow: str) -> str:
 
 def national_variant(spec: CubeSpec) -> CubeSpec:
     """The same dataflow with monthly periodicity, as a national table (statistics.md,
-    "National statistics", Dublin)."""
-    return replace(spec, name=national_name(spec.name), kind="national", freq="M",
+    "National statistics", Dublin), made for the months of monthly and quarterly runs (an
+    annual run transmits the dataflow itself); published unrounded as the dataflow is."""
+    return replace(spec, name=national_name(spec.name), kind="national", freq="M", due="months",
                    title=f"{spec.title}, monthly",
                    definition=f"{spec.name} with monthly periodicity. {spec.definition}")
 
 
 NATIONAL_MONTHLY = tuple(national_variant(spec) for spec in ANNUAL)
 
-DOMAIN = Domain("dublin", "50_dublin.ipynb", annual=ANNUAL, national_monthly=NATIONAL_MONTHLY)
+DOMAIN = Domain("dublin", "50_dublin.ipynb", tables=(*ANNUAL, *NATIONAL_MONTHLY))
 
 
 # ---------------------------------------------------------------- records counted under UNK

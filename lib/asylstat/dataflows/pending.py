@@ -107,7 +107,8 @@ NAT_STILL_PROCESSED = CubeSpec(
         "by E), APPEAL_DECIDED (appeal decided by E, not yet final); and by time since lodging "
         "on E: M_LT6 (under 6 months), M6-11 (6 to under 12), M_GE12 (12 or more), where N "
         "months are reached on the same day number N months later (or the month's last day)."),
-    kind="national", freq="M", unit="APP", dimensions=(STAGE, PENDING_DURATION, CHANNEL),
+    kind="national", freq="M", due="months_and_run", unit="APP",
+    dimensions=(STAGE, PENDING_DURATION, CHANNEL),
     records=still_processed)
 
 
@@ -160,9 +161,9 @@ NAT_STOCK_FLOW = CubeSpec(
         "month's end, OPEN_END open on the last day. OPEN_START + LODGED − CLOSED = OPEN_END "
         "holds exactly except for applications closed before they were lodged (a warehouse "
         "fault): DIFFERENCE = OPEN_START + LODGED − CLOSED − OPEN_END counts them."),
-    kind="national", freq="M", unit="APP", dimensions=(MEASURE, CHANNEL),
+    kind="national", freq="M", due="months", unit="APP", dimensions=(MEASURE, CHANNEL),
     records=stock_flow_records)
 
 
-DOMAIN = Domain("pending", "20_pending.ipynb", monthly=(ASYPENCTZM,),
-                national=(NAT_STILL_PROCESSED,), national_monthly=(NAT_STOCK_FLOW,))
+DOMAIN = Domain("pending", "20_pending.ipynb",
+                tables=(ASYPENCTZM, NAT_STILL_PROCESSED, NAT_STOCK_FLOW))

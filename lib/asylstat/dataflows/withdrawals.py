@@ -81,8 +81,8 @@ NAT_WAIVED = CubeSpec(
         "(then the lowest id): by kind (EXPLICIT, IMPLICIT, UNK) and by the application's "
         "stage on the withdrawal date: NOT_LODGED, AWAIT_FIRST, FIRST_NOT_FINAL, "
         "APPEAL_PENDING, APPEAL_DECIDED (the stages of 'still being processed')."),
-    kind="national", freq="M", unit="APP", dimensions=(KIND, STAGE, CHANNEL),
+    kind="national", freq="M", due="months_and_run", unit="APP",
+    dimensions=(KIND, STAGE, CHANNEL),
     records=waived_applications, reference=EARLIEST_WITHDRAWAL)
 
-DOMAIN = Domain("withdrawals", "30_withdrawals.ipynb", monthly=(ASYWITHM,),
-                national=(NAT_WAIVED,))
+DOMAIN = Domain("withdrawals", "30_withdrawals.ipynb", tables=(ASYWITHM, NAT_WAIVED))

@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from matplotlib.figure import Figure
 
+from asylstat.dataflows.applications import (
+    ASYACCM,
+    ASYAPPCTZM,
+    ASYUMACTM,
+    NAT_REGISTRATION,
+    NAT_REGISTRATION_DELAYS,
+    NAT_SUBMISSION,
+)
+from asylstat.dataflows.dimensions import CHANNEL, CITIZEN, margin_code
 from asylstat.tables import Table
 
 
@@ -11,7 +20,7 @@ def _cell(table: Table, **fixed: str) -> dict[str, int]:
     """OBS_VALUE by TIME_PERIOD for the cell fixed by ``fixed`` (other dims at their totals)."""
     frame = table.data
     for dim in table.dimensions:
-        value = fixed.get(dim, "T" if dim == "sex" else "TOTAL")
+        value = fixed.get(dim, margin_code(dim))
         frame = frame[frame[dim] == value]
     return {p: int(v) for p, v in zip(frame["TIME_PERIOD"], frame["OBS_VALUE"], strict=True)}
 
@@ -20,9 +29,9 @@ def top_citizenships(table: Table, n: int = 5) -> list[tuple[str, int]]:
     """The ``n`` largest citizenships over all periods of the table (ties by code)."""
     frame = table.data
     for dim in table.dimensions:
-        if dim != "citizen":
-            frame = frame[frame[dim] == ("T" if dim == "sex" else "TOTAL")]
-    frame = frame[frame["citizen"] != "TOTAL"]
+        if dim != CITIZEN.name:
+            frame = frame[frame[dim] == margin_code(dim)]
+    frame = frame[frame[CITIZEN.name] != CITIZEN.total]
     sums = frame.groupby("citizen")["OBS_VALUE"].sum()
     ranked = sorted(sums.items(), key=lambda kv: (-int(kv[1]), kv[0]))
     return [(code, int(v)) for code, v in ranked[:n]]
@@ -87,8 +96,8 @@ def _steps(table: Table, step: str, **fixed: str) -> dict[str, int]:
     frame = table.data[table.data["step"] == step]
     for dim, value in fixed.items():
         frame = frame[frame[dim] == value]
-    if "channel" in table.dimensions:
-        frame = frame[frame["channel"] == "TOTAL"]
+    if CHANNEL.name in table.dimensions:
+        frame = frame[frame[CHANNEL.name] == CHANNEL.total]
     return {p: int(v) for p, v in zip(frame["TIME_PERIOD"], frame["OBS_VALUE"], strict=True)}
 
 
@@ -96,13 +105,13 @@ def narrative_for(tables: list[Table]) -> str:
     """The narrative of the applicant tables (when the run made them) and of the national
     registration and submission tables."""
     by_name = {t.name: t for t in tables}
-    needed = ("MIGR_ASYAPPCTZM", "MIGR_ASYUMACTM", "MIGR_ASYACCM")
+    needed = (ASYAPPCTZM.name, ASYUMACTM.name, ASYACCM.name)
     lines = []
     if all(n in by_name for n in needed):
         lines.append(narrative(*(by_name[n] for n in needed)))
     else:
         lines.append("The Eurostat applicant tables are monthly: this run's period has none.")
-    national = ("NAT_SUBMISSION", "NAT_REGISTRATION", "NAT_REGISTRATION_DELAYS")
+    national = (NAT_SUBMISSION.name, NAT_REGISTRATION.name, NAT_REGISTRATION_DELAYS.name)
     if all(n in by_name for n in national):
         lines += national_lines(*(by_name[n] for n in national))
     return "\n".join(lines)
@@ -110,7 +119,7 @@ def narrative_for(tables: list[Table]) -> str:
 
 def chart_for(tables: list[Table]) -> Figure | None:
     by_name = {t.name: t for t in tables}
-    table = by_name.get("MIGR_ASYAPPCTZM")
+    table = by_name.get(ASYAPPCTZM.name)
     return applicants_chart(table) if table is not None else None
 
 
@@ -124,7 +133,7 @@ def applicants_chart(appctzm: Table) -> Figure:
     ax.bar(periods, [first.get(p, 0) for p in periods], label="first-time")
     ax.bar(periods, others, bottom=[first.get(p, 0) for p in periods],
            label="subsequent or repeated")
-    ax.set_title("Asylum applicants per month (MIGR_ASYAPPCTZM)")
+    ax.set_title(f"Asylum applicants per month ({appctzm.name})")
     ax.set_xlabel("month")
     ax.set_ylabel("persons")
     ax.legend(frameon=False)

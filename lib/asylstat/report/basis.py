@@ -34,18 +34,26 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
 
+from asylstat.cube import CubeSpec
+from asylstat.dataflows.applications import ASYAPPCTZM
+from asylstat.dataflows.decisions import ASYDCFSTQ
+from asylstat.dataflows.dimensions import CITIZEN, margin_code
+from asylstat.dataflows.dublin import DECISION as DUBLIN_DECISION
+from asylstat.dataflows.dublin import DUBDI, DUBDO, DUBRI, DUBRO, DUBTI, DUBTO
+from asylstat.dataflows.pending import ASYPENCTZM
+from asylstat.dataflows.withdrawals import ASYWITHM
+from asylstat.declaration import Disclosure, margins_of
 from asylstat.periods import Frequency, Period
 from asylstat.report.rounding import change_tenths, tenths_of_percent
 from asylstat.tables import Table
 from asylstat.write.files import write_json, write_text
 from asylstat.write.sdmx import table_cells
 
-if TYPE_CHECKING:  # the engine side is imported only where tables are built, not by readers
-    from asylstat.cube import CubeSpec
+if TYPE_CHECKING:
     from asylstat.warehouse.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
@@ -55,14 +63,58 @@ MONTHS_OF_TREND = 24
 REPORT_TABLES_DIR = Path("tables") / "report"
 TABLES_FILE = "tables.json"
 
+_ALL_REPLIES = {DUBLIN_DECISION.name: margin_code(DUBLIN_DECISION.name)}
+_ACCEPTED = {DUBLIN_DECISION.name: "ACC"}
 #: ``flow`` codes of RPT_DUBLIN: (code, dataflow, fixed codes of the other dimensions)
-DUBLIN_FLOWS: tuple[tuple[str, str, Mapping[str, str]], ...] = (
-    ("REQ_OUT", "MIGR_DUBRO", {}), ("REQ_IN", "MIGR_DUBRI", {}),
-    ("REPLY_OUT", "MIGR_DUBDO", {"decision": "TOTAL"}),
-    ("ACC_OUT", "MIGR_DUBDO", {"decision": "ACC"}),
-    ("REPLY_IN", "MIGR_DUBDI", {"decision": "TOTAL"}),
-    ("ACC_IN", "MIGR_DUBDI", {"decision": "ACC"}),
-    ("TRF_OUT", "MIGR_DUBTO", {}), ("TRF_IN", "MIGR_DUBTI", {}),
+DUBLIN_FLOWS: tuple[tuple[str, CubeSpec, Mapping[str, str]], ...] = (
+    ("REQ_OUT", DUBRO, {}), ("REQ_IN", DUBRI, {}),
+    ("REPLY_OUT", DUBDO, _ALL_REPLIES), ("ACC_OUT", DUBDO, _ACCEPTED),
+    ("REPLY_IN", DUBDI, _ALL_REPLIES), ("ACC_IN", DUBDI, _ACCEPTED),
+    ("TRF_OUT", DUBTO, {}), ("TRF_IN", DUBTI, {}),
+)
+_ONCE = "Over a quarter or a year each person counts once in the period."
+
+
+@dataclass(frozen=True)
+class Selection:
+    """A report table that is a declared dataflow with only the dimensions ``keep`` (the others
+    at their margin), for the report's last months (``span="months"``) or its comparison
+    periods (``span="comparison"``)."""
+
+    name: str
+    source: CubeSpec
+    keep: tuple[str, ...]
+    title: str
+    note: str
+    span: Literal["months", "comparison"]
+
+    @property
+    def fixed(self) -> dict[str, str]:
+        """The source's cells this table holds: its dropped dimensions at their margin."""
+        fixed = margins_of(self.source, free=self.keep)
+        if fixed is None:
+            raise ValueError(f"{self.name}: a dropped dimension of {self.source.name} is a "
+                             "stratum, which has no margin")
+        return fixed
+
+
+#: the report's tables taken from a dataflow, in the order they are made
+SELECTIONS: tuple[Selection, ...] = (
+    Selection("RPT_APPLICANTS_MONTHLY", ASYAPPCTZM, ("applicant",),
+              "Asylum applicants per month, last 24 months",
+              "Persons, monthly, all citizenships, sexes and ages.", "months"),
+    Selection("RPT_APPLICANTS", ASYAPPCTZM, ("citizen", "applicant"),
+              "Asylum applicants by citizenship: the period, the one before, a year earlier",
+              f"Persons. {_ONCE}", "comparison"),
+    Selection("RPT_PENDING_MONTHLY", ASYPENCTZM, (),
+              "Persons with a pending application at the end of each month, last 24 months",
+              "Persons, on the last day of each month.", "months"),
+    Selection("RPT_WITHDRAWALS", ASYWITHM, ("withdr",),
+              "Persons whose application was withdrawn, by type of withdrawal",
+              f"Persons. {_ONCE}", "comparison"),
+    Selection("RPT_DECISIONS", ASYDCFSTQ, ("citizen", "decision"),
+              "First-instance decisions by citizenship and outcome", f"Persons. {_ONCE}",
+              "comparison"),
 )
 
 
@@ -101,16 +153,15 @@ def reduced(spec: CubeSpec, name: str, keep: Sequence[str], title: str, freq: Fr
     report table ``name``."""
     dims = tuple(d for d in spec.dimensions if d.name in keep)
     return replace(spec, name=name, title=title, kind="national", freq=freq, dimensions=dims,
-                   definition=f"{note} As {spec.name}: {spec.definition}")
+                   definition=f"{note} As {spec.name}: {spec.definition}", invariants=())
 
 
-def _cube(snap: Snapshot, dataflow: str, name: str, keep: Sequence[str], title: str,
+def _cube(snap: Snapshot, spec: CubeSpec, name: str, keep: Sequence[str], title: str,
           periods: Sequence[Period], note: str) -> Table:
     from asylstat.cube import build_cube
-    from asylstat.domains import spec_of
 
     freq: Frequency = periods[-1].freq
-    return build_cube(reduced(spec_of(dataflow), name, keep, title, freq, note), snap, periods)
+    return build_cube(reduced(spec, name, keep, title, freq, note), snap, periods)
 
 
 def _cell_frame(table: Table, fixed: Mapping[str, str], keep: Sequence[str]) -> pd.DataFrame:
@@ -136,37 +187,27 @@ def dublin_table(snap: Snapshot, periods: Sequence[Period]) -> Table:
         name="RPT_DUBLIN", title="Dublin requests, replies and transfers by partner state",
         definition=(
             "Events, not persons, unrounded. flow: REQ_OUT/REQ_IN take-charge and take-back "
-            "requests sent/received (MIGR_DUBRO/MIGR_DUBRI, re-examinations excluded); "
+            f"requests sent/received ({DUBRO.name}/{DUBRI.name}, re-examinations excluded); "
             "REPLY_OUT/REPLY_IN replies to them and ACC_OUT/ACC_IN acceptances, explicit or "
-            "implicit (MIGR_DUBDO/MIGR_DUBDI); TRF_OUT/TRF_IN transfers carried out "
-            "(MIGR_DUBTO/MIGR_DUBTI); for the report's periods."),
+            f"implicit ({DUBDO.name}/{DUBDI.name}); TRF_OUT/TRF_IN transfers carried out "
+            f"({DUBTO.name}/{DUBTI.name}); for the report's periods."),
         kind="national", freq=periods[-1].freq, unit="NR", dimensions=("flow", "partner"),
-        data=data.reset_index(drop=True))
+        data=data.reset_index(drop=True), disclosure=_dublin_disclosure())
+
+
+def _dublin_disclosure() -> Disclosure:
+    """RPT_DUBLIN is published as its dataflows are (the Dublin tables: exact)."""
+    (disclosure,) = {spec.disclosure for _, spec, _ in DUBLIN_FLOWS}
+    return disclosure
 
 
 def build_report_basis(snap: Snapshot, period: Period) -> list[Table]:
     """Every ``RPT_*`` table but RPT_RATES, for a report of ``period`` (module docstring)."""
     rp = ReportPeriods.of(period)
-    comparison = rp.comparison
-    once = "Over a quarter or a year each person counts once in the period."
-    tables = [
-        _cube(snap, "MIGR_ASYAPPCTZM", "RPT_APPLICANTS_MONTHLY", ("applicant",),
-              "Asylum applicants per month, last 24 months", rp.months,
-              "Persons, monthly, all citizenships, sexes and ages."),
-        _cube(snap, "MIGR_ASYAPPCTZM", "RPT_APPLICANTS", ("citizen", "applicant"),
-              "Asylum applicants by citizenship: the period, the one before, a year earlier",
-              comparison, f"Persons. {once}"),
-        _cube(snap, "MIGR_ASYPENCTZM", "RPT_PENDING_MONTHLY", (),
-              "Persons with a pending application at the end of each month, last 24 months",
-              rp.months, "Persons, on the last day of each month."),
-        _cube(snap, "MIGR_ASYWITHM", "RPT_WITHDRAWALS", ("withdr",),
-              "Persons whose application was withdrawn, by type of withdrawal",
-              comparison, f"Persons. {once}"),
-        _cube(snap, "MIGR_ASYDCFSTQ", "RPT_DECISIONS", ("citizen", "decision"),
-              "First-instance decisions by citizenship and outcome", comparison,
-              f"Persons. {once}"),
-        dublin_table(snap, comparison),
-    ]
+    spans = {"months": rp.months, "comparison": rp.comparison}
+    tables = [_cube(snap, sel.source, sel.name, sel.keep, sel.title, spans[sel.span], sel.note)
+              for sel in SELECTIONS]
+    tables.append(dublin_table(snap, rp.comparison))
     log.info("report basis: %d tables for %s", len(tables), period.label)
     return tables
 
@@ -176,7 +217,7 @@ def value(table: Table, period: str, **fixed: str) -> int:
     """One cell of ``table`` (dimensions not in ``fixed`` at their margin; 0 when absent)."""
     frame = table.data[table.data["TIME_PERIOD"] == period]
     for dim in table.dimensions:
-        frame = frame[frame[dim] == fixed.get(dim, "T" if dim == "sex" else "TOTAL")]
+        frame = frame[frame[dim] == fixed.get(dim, margin_code(dim))]
     return int(frame["OBS_VALUE"].sum()) if len(frame) else 0
 
 
@@ -223,14 +264,14 @@ def rates_table(basis: Mapping[str, Table], period: Period, top: int = 10) -> Ta
     rows: list[tuple[str, str, str, int | None]] = []
     for indicator, (num, den) in RATES.items():
         for p in rp.comparison:
-            rows.append((indicator, "TOTAL", p.label,
+            rows.append((indicator, CITIZEN.total, p.label,
                          tenths_of_percent(figures[num][p.label], figures[den][p.label])))
     label = period.label
     for indicator in CHANGED:
         series = figures[indicator]
-        rows.append((f"CHG_PREV_{indicator}", "TOTAL", label,
+        rows.append((f"CHG_PREV_{indicator}", CITIZEN.total, label,
                      change_tenths(series[label], series[rp.previous.label])))
-        rows.append((f"CHG_YEAR_{indicator}", "TOTAL", label,
+        rows.append((f"CHG_YEAR_{indicator}", CITIZEN.total, label,
                      change_tenths(series[label], series[rp.year_earlier.label])))
     for citizen, total, positive in top_decided(basis["RPT_DECISIONS"], label, top):
         rows.append(("RECOGNITION", citizen, label, tenths_of_percent(positive, total)))
@@ -252,15 +293,15 @@ def rates_table(basis: Mapping[str, Table], period: Period, top: int = 10) -> Ta
             "period a year earlier (negative: a fall); PENDING compares the stocks at the ends "
             "of the periods. A rate whose denominator is zero is not listed."),
         kind="national", freq=period.freq, unit="PCT1", dimensions=("indicator", "citizen"),
-        data=data.reset_index(drop=True))
+        data=data.reset_index(drop=True), disclosure="exact")
 
 
 def top_decided(decisions: Table, period: str, n: int) -> list[tuple[str, int, int]]:
     """``(citizen, decisions, positive)`` for the ``n`` citizenships with most first-instance
     decisions in ``period`` (exact; ties by code; UNK and STLS included as any code)."""
     frame = decisions.data[(decisions.data["TIME_PERIOD"] == period)
-                           & (decisions.data["citizen"] != "TOTAL")]
-    totals = frame[frame["decision"] == "TOTAL"].set_index("citizen")["OBS_VALUE"]
+                           & (decisions.data["citizen"] != CITIZEN.total)]
+    totals = frame[frame["decision"] == margin_code("decision")].set_index("citizen")["OBS_VALUE"]
     positive = frame[frame["decision"] == "POS"].set_index("citizen")["OBS_VALUE"]
     ranked = sorted(totals.items(), key=lambda kv: (-int(kv[1]), str(kv[0])))[:n]
     return [(str(c), int(t), int(positive.get(c, 0))) for c, t in ranked]
@@ -270,7 +311,7 @@ def top_decided(decisions: Table, period: str, n: int) -> list[tuple[str, int, i
 def _metadata(table: Table) -> dict[str, object]:
     return {"name": table.name, "title": table.title, "definition": table.definition,
             "kind": table.kind, "freq": table.freq, "unit": table.unit,
-            "dimensions": list(table.dimensions)}
+            "dimensions": list(table.dimensions), "disclosure": table.disclosure}
 
 
 def write_basis(tables: Sequence[Table], folder: Path, context: Mapping[str, object]) -> None:
@@ -299,5 +340,5 @@ def read_basis(folder: Path) -> tuple[dict[str, Table], dict[str, object]]:
         tables[meta["name"]] = Table(
             name=meta["name"], title=meta["title"], definition=meta["definition"],
             kind=meta["kind"], freq=meta["freq"], unit=meta["unit"], dimensions=dims,
-            data=data.reset_index(drop=True))
+            data=data.reset_index(drop=True), disclosure=meta.get("disclosure", "rounded"))
     return tables, index["context"]

@@ -5,6 +5,15 @@ from __future__ import annotations
 
 from matplotlib.figure import Figure
 
+from asylstat.dataflows.decisions import (
+    ASYDCFINA,
+    ASYDCFSTQ,
+    ASYUNAA,
+    DECISION,
+    NAT_APPEAL_DURATION,
+    NAT_APPEALS,
+)
+from asylstat.dataflows.dimensions import CITIZEN, margin_code
 from asylstat.tables import Table
 
 _SOURCE = "Source: CGRS and CALL decisions, eMigration data warehouse"
@@ -14,7 +23,7 @@ def _values(table: Table, **fixed: str) -> dict[str, int]:
     """OBS_VALUE by TIME_PERIOD for the cell fixed by ``fixed`` (other dims at their totals)."""
     frame = table.data
     for dim in table.dimensions:
-        frame = frame[frame[dim] == fixed.get(dim, "T" if dim == "sex" else "TOTAL")]
+        frame = frame[frame[dim] == fixed.get(dim, margin_code(dim))]
     return {p: int(v) for p, v in zip(frame["TIME_PERIOD"], frame["OBS_VALUE"], strict=True)}
 
 
@@ -23,12 +32,12 @@ def recognition_rates(table: Table, n: int = 8) -> list[tuple[str, int, int, flo
     decisions over the table's periods: rate = POS / TOTAL (ties by code)."""
     frame = table.data
     for dim in ("sex", "age"):
-        frame = frame[frame[dim] == ("T" if dim == "sex" else "TOTAL")]
-    frame = frame[frame["citizen"] != "TOTAL"]
+        frame = frame[frame[dim] == margin_code(dim)]
+    frame = frame[frame[CITIZEN.name] != CITIZEN.total]
     sums = frame.groupby(["citizen", "decision"])["OBS_VALUE"].sum()
     rows = []
     for citizen in sorted({c for c, _ in sums.index}):
-        total = int(sums.get((citizen, "TOTAL"), 0))
+        total = int(sums.get((citizen, DECISION.total), 0))
         positive = int(sums.get((citizen, "POS"), 0))
         if total:
             rows.append((citizen, positive, total, round(100 * positive / total, 1)))
@@ -49,26 +58,26 @@ def _decision_lines(table: Table, what: str) -> list[str]:
 def narrative_for(tables: list[Table]) -> str:
     by_name = {t.name: t for t in tables}
     lines = []
-    if "MIGR_ASYDCFSTQ" in by_name:
-        table = by_name["MIGR_ASYDCFSTQ"]
+    if ASYDCFSTQ.name in by_name:
+        table = by_name[ASYDCFSTQ.name]
         lines += _decision_lines(table, "first-instance decision")
         top = "; ".join(f"{c} {r:.1f}% ({p:,}/{t:,})"
                         for c, p, t, r in recognition_rates(table, 5))
         if top:
             lines.append(f"- Recognition rates, largest citizenships: {top}.")
-    if "MIGR_ASYDCFINA" in by_name:
-        lines += _decision_lines(by_name["MIGR_ASYDCFINA"], "final decision in appeal")
-    if "MIGR_ASYUNAA" in by_name:
-        for period, value in sorted(_values(by_name["MIGR_ASYUNAA"]).items()):
+    if ASYDCFINA.name in by_name:
+        lines += _decision_lines(by_name[ASYDCFINA.name], "final decision in appeal")
+    if ASYUNAA.name in by_name:
+        for period, value in sorted(_values(by_name[ASYUNAA.name]).items()):
             lines.append(f"- **{period}**: {value:,} applicants considered unaccompanied "
-                         "minors (MIGR_ASYUNAA).")
-    appeals = by_name.get("NAT_APPEALS")
+                         f"minors ({ASYUNAA.name}).")
+    appeals = by_name.get(NAT_APPEALS.name)
     if appeals is not None:
         lodged, decided = _values(appeals, measure="LODGED"), _values(appeals, measure="DECIDED")
         pending = _values(appeals, measure="PENDING")
         annulled = _values(appeals, measure="DECIDED", outcome="ANNULLED")
-        median = _values(by_name["NAT_APPEAL_DURATION"], stat="P50") \
-            if "NAT_APPEAL_DURATION" in by_name else {}
+        median = _values(by_name[NAT_APPEAL_DURATION.name], stat="P50") \
+            if NAT_APPEAL_DURATION.name in by_name else {}
         periods = sorted(set(lodged) | set(decided) | set(pending), key=lambda p: (len(p), p))
         if periods:
             p = periods[-1]
@@ -82,7 +91,7 @@ def narrative_for(tables: list[Table]) -> str:
 
 def chart_for(tables: list[Table]) -> Figure | None:
     by_name = {t.name: t for t in tables}
-    table = by_name.get("MIGR_ASYDCFSTQ") or by_name.get("MIGR_ASYDCFINA")
+    table = by_name.get(ASYDCFSTQ.name) or by_name.get(ASYDCFINA.name)
     return recognition_chart(table) if table is not None else None
 
 

@@ -6,15 +6,45 @@ with one decimal (statistics.md, "Dissemination")."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 from matplotlib.figure import Figure
 
-from asylstat.dataflows.dublin import national_name
+from asylstat.cube import CubeSpec
+from asylstat.dataflows.dimensions import margin_code
+from asylstat.dataflows.dublin import (
+    DUBDI,
+    DUBDO,
+    DUBDUNI,
+    DUBRI,
+    DUBRINFI,
+    DUBRINFO,
+    DUBRO,
+    DUBTI,
+    DUBTO,
+    PARTNER,
+    national_name,
+)
 from asylstat.tables import Table
 
-_DIRECTIONS = (("OUT", "O", "outgoing"), ("IN", "I", "incoming"))
+
+@dataclass(frozen=True)
+class Direction:
+    """The dataflows the narrative reads for one direction."""
+
+    code: str
+    word: str
+    requests: CubeSpec
+    replies: CubeSpec
+    transfers: CubeSpec
+    information: CubeSpec
+
+
+_DIRECTIONS = (Direction("OUT", "outgoing", DUBRO, DUBDO, DUBTO, DUBRINFO),
+               Direction("IN", "incoming", DUBRI, DUBDI, DUBTI, DUBRINFI))
+_ALL = PARTNER.total
 
 
 def rate(numerator: int, denominator: int) -> float | None:
@@ -26,10 +56,10 @@ def rate(numerator: int, denominator: int) -> float | None:
     return float(exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
-def _table(tables: Sequence[Table], dataflow: str) -> Table | None:
+def _table(tables: Sequence[Table], dataflow: CubeSpec) -> Table | None:
     """The dataflow itself (annual run) or its monthly national variant (other runs)."""
     by_name = {t.name: t for t in tables}
-    return by_name.get(dataflow) or by_name.get(national_name(dataflow))
+    return by_name.get(dataflow.name) or by_name.get(national_name(dataflow.name))
 
 
 def by_partner(table: Table | None, **fixed: str) -> dict[str, int]:
@@ -39,8 +69,8 @@ def by_partner(table: Table | None, **fixed: str) -> dict[str, int]:
         return {}
     frame = table.data
     for dim in table.dimensions:
-        if dim != "partner":
-            frame = frame[frame[dim] == fixed.get(dim, "T" if dim == "sex" else "TOTAL")]
+        if dim != PARTNER.name:
+            frame = frame[frame[dim] == fixed.get(dim, margin_code(dim))]
     sums = frame.groupby("partner")["OBS_VALUE"].sum()
     return {str(k): int(v) for k, v in sums.items()}
 
@@ -51,11 +81,12 @@ def rates_by_partner(tables: Sequence[Table]) -> pd.DataFrame:
     MIGR_DUBDO/I) and the transfer rate = transfers / acceptances, over the run's periods, in
     percent with one decimal (empty when the denominator is 0). Partner ``TOTAL`` is all states."""
     rows = []
-    for direction, suffix, _ in _DIRECTIONS:
-        decisions = _table(tables, f"MIGR_DUBD{suffix}")
+    for way in _DIRECTIONS:
+        direction = way.code
+        decisions = _table(tables, way.replies)
         replies, accepted = by_partner(decisions), by_partner(decisions, decision="ACC")
-        moved = by_partner(_table(tables, f"MIGR_DUBT{suffix}"))
-        for partner in sorted(set(replies) | set(moved), key=lambda p: (p == "TOTAL", p)):
+        moved = by_partner(_table(tables, way.transfers))
+        for partner in sorted(set(replies) | set(moved), key=lambda p: (p == _ALL, p)):
             n_rep, n_acc, n_tr = replies.get(partner, 0), accepted.get(partner, 0), \
                 moved.get(partner, 0)
             rows.append({"direction": direction, "partner": partner, "replies": n_rep,
@@ -73,14 +104,15 @@ def _fmt(value: float | None) -> str:
 def narrative_for(tables: Sequence[Table]) -> str:
     """A short Markdown narrative: requests, replies, acceptance and transfer rates, transfers
     and the stocks at the end, per direction, over the run's periods."""
-    if _table(tables, "MIGR_DUBRO") is None:
+    if _table(tables, DUBRO) is None:
         return "The run made no Dublin table."
     rates = rates_by_partner(tables)
     lines = []
-    for direction, suffix, word in _DIRECTIONS:
-        requests = by_partner(_table(tables, f"MIGR_DUBR{suffix}")).get("TOTAL", 0)
-        info = by_partner(_table(tables, f"MIGR_DUBRINF{suffix}")).get("TOTAL", 0)
-        total = rates[(rates.direction == direction) & (rates.partner == "TOTAL")]
+    for way in _DIRECTIONS:
+        word = way.word
+        requests = by_partner(_table(tables, way.requests)).get(_ALL, 0)
+        info = by_partner(_table(tables, way.information)).get(_ALL, 0)
+        total = rates[(rates.direction == way.code) & (rates.partner == _ALL)]
         row = total.iloc[0] if len(total) else None
         replies = int(row["replies"]) if row is not None else 0
         transfers = int(row["transfers"]) if row is not None else 0
@@ -91,11 +123,11 @@ def narrative_for(tables: Sequence[Table]) -> str:
             f"{_fmt(row['acceptance_rate'] if row is not None else None)}; {transfers:,} "
             f"transfers, transfer rate "
             f"{_fmt(row['transfer_rate'] if row is not None else None)} of acceptances.")
-        top = sorted(((p, v) for p, v in by_partner(_table(tables, f"MIGR_DUBR{suffix}")).items()
-                      if p != "TOTAL"), key=lambda kv: (-kv[1], kv[0]))[:5]
+        top = sorted(((p, v) for p, v in by_partner(_table(tables, way.requests)).items()
+                      if p != _ALL), key=lambda kv: (-kv[1], kv[0]))[:5]
         if top:
             lines.append(f"  Main partner states: {', '.join(f'{p} ({v:,})' for p, v in top)}.")
-    unilateral = by_partner(_table(tables, "MIGR_DUBDUNI")).get("TOTAL", 0)
+    unilateral = by_partner(_table(tables, DUBDUNI)).get(_ALL, 0)
     lines.append(f"- **Unilateral decisions** (art. 17(1)): {unilateral:,}.")
     lines.append("- Rates are computed from exact figures (accepted replies / all replies; "
                  "transfers / acceptances in the same period, so a transfer can follow an "
@@ -106,12 +138,12 @@ def narrative_for(tables: Sequence[Table]) -> str:
 def chart_for(tables: Sequence[Table], top: int = 12) -> Figure | None:
     """Outgoing requests and transfers by partner state, for the ``top`` partners by
     requests (horizontal bars); ``None`` when the run made no Dublin table."""
-    requests_table = _table(tables, "MIGR_DUBRO")
+    requests_table = _table(tables, DUBRO)
     if requests_table is None:
         return None
     requests = by_partner(requests_table)
-    moved = by_partner(_table(tables, "MIGR_DUBTO"))
-    partners = sorted((p for p in requests if p != "TOTAL"),
+    moved = by_partner(_table(tables, DUBTO))
+    partners = sorted((p for p in requests if p != _ALL),
                       key=lambda p: (-requests[p], p))[:top]
     partners.reverse()
     fig = Figure(figsize=(7, 0.35 * max(len(partners), 4) + 1.2))
@@ -129,6 +161,6 @@ def chart_for(tables: Sequence[Table], top: int = 12) -> Figure | None:
     ax.set_xlabel("number (unrounded)")
     ax.legend(frameon=False, loc="lower right")
     ax.text(0, -0.12 - 1.5 / (len(partners) + 4), "Source: Immigration Office, eMigration data "
-            "warehouse (MIGR_DUBRO, MIGR_DUBTO)", fontsize=7, transform=ax.transAxes)
+            f"warehouse ({DUBRO.name}, {DUBTO.name})", fontsize=7, transform=ax.transAxes)
     fig.tight_layout()
     return fig

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from matplotlib.figure import Figure
 
+from asylstat.dataflows.dimensions import margin_code
+from asylstat.dataflows.pending import ASYPENCTZM, NAT_STILL_PROCESSED, NAT_STOCK_FLOW
 from asylstat.tables import Table
 
 _SOURCE = "Source: Immigration Office, eMigration data warehouse"
@@ -13,7 +15,7 @@ def _values(table: Table, **fixed: str) -> dict[str, int]:
     """OBS_VALUE by TIME_PERIOD for the cell fixed by ``fixed`` (other dims at their totals)."""
     frame = table.data
     for dim in table.dimensions:
-        frame = frame[frame[dim] == fixed.get(dim, "T" if dim == "sex" else "TOTAL")]
+        frame = frame[frame[dim] == fixed.get(dim, margin_code(dim))]
     return {p: int(v) for p, v in zip(frame["TIME_PERIOD"], frame["OBS_VALUE"], strict=True)}
 
 
@@ -38,17 +40,17 @@ def stock_flow_lines(stock_flow: Table) -> list[str]:
 def narrative_for(tables: list[Table]) -> str:
     by_name = {t.name: t for t in tables}
     lines = []
-    pending = by_name.get("MIGR_ASYPENCTZM")
+    pending = by_name.get(ASYPENCTZM.name)
     if pending is not None:
         persons = _values(pending)
         if not persons:
             lines.append("- No person had a pending application at the end of the months.")
         for period in sorted(persons):
             lines.append(f"- **{period}**: {persons[period]:,} persons had an application "
-                         "pending on the last day of the month (MIGR_ASYPENCTZM).")
+                         f"pending on the last day of the month ({ASYPENCTZM.name}).")
     else:
-        lines.append("- MIGR_ASYPENCTZM is monthly: this run's period has none.")
-    still = by_name.get("NAT_STILL_PROCESSED")
+        lines.append(f"- {ASYPENCTZM.name} is monthly: this run's period has none.")
+    still = by_name.get(NAT_STILL_PROCESSED.name)
     if still is not None:
         totals = _values(still)
         if totals:
@@ -59,7 +61,7 @@ def narrative_for(tables: list[Table]) -> str:
             parts = ", ".join(f"{v:,} {k}" for k, v in stages.items())
             lines.append(f"- Still being processed on the last day of {last}: "
                          f"{totals[last]:,} applications ({parts}).")
-    flow = by_name.get("NAT_STOCK_FLOW")
+    flow = by_name.get(NAT_STOCK_FLOW.name)
     if flow is not None:
         lines += stock_flow_lines(flow)
     return "\n".join(lines)
@@ -67,7 +69,7 @@ def narrative_for(tables: list[Table]) -> str:
 
 def chart_for(tables: list[Table]) -> Figure | None:
     by_name = {t.name: t for t in tables}
-    still = by_name.get("NAT_STILL_PROCESSED")
+    still = by_name.get(NAT_STILL_PROCESSED.name)
     return stage_chart(still) if still is not None else None
 
 

@@ -12,7 +12,8 @@ rounded value, 0. Writing an explicit 0 would instead tell the reader that the e
 "no zero cell" layout of the SDMX-CSV files.
 
 The exact tables stay in ``tables/`` and in the transmission; nothing here is exact unless its
-table is listed as unrounded by :func:`is_rounded`.
+table's declaration says ``disclosure="exact"`` (:mod:`asylstat.declaration`; the Dublin tables)
+or it holds no counts (:func:`is_rounded`).
 """
 
 from __future__ import annotations
@@ -32,10 +33,6 @@ from asylstat.write.sdmx import sdmx_csv_text, table_cells, write_bytes_atomical
 
 log = logging.getLogger(__name__)
 
-#: Dublin tables, events published unrounded (statistics.md, "Dublin III", "Dissemination"):
-#: the dataflows MIGR_DUB*, their monthly national variants NAT_DUB* and the report's
-#: RPT_DUBLIN (tests/test_public.py checks this against the Dublin declarations)
-DUBLIN_PREFIXES = ("MIGR_DUB", "NAT_DUB", "RPT_DUBLIN")
 #: units that are not counts: durations (days) and rates (tenths of a percent)
 UNROUNDED_UNITS: frozenset[str] = frozenset({"DAYS", "PCT1"})
 #: in a table of durations (:mod:`asylstat.measures`), the ``stat`` code of the cells that
@@ -57,10 +54,11 @@ _TABLE_NOTE_EXACT = " Public table: figures not rounded (statistics.md, Dissemin
 
 
 def is_rounded(table: Table) -> bool:
-    """Whether a table's counts are rounded for the public: every count except the Dublin
-    tables (events, "published unrounded") and values that are not counts (rates; durations,
-    whose numbers of persons ``stat = N`` are counts and rounded)."""
-    if table.name.startswith(DUBLIN_PREFIXES):
+    """Whether a table's counts are rounded for the public: its declaration says
+    ``disclosure="rounded"`` (every table but the Dublin ones: events, "published unrounded")
+    and it holds counts (not rates; durations hold counts too: their numbers of persons
+    ``stat = N``, which are rounded)."""
+    if table.disclosure != "rounded":
         return False
     if table.unit == "DAYS":
         return COUNT_STAT[0] in table.dimensions

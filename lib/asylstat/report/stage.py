@@ -27,6 +27,7 @@ from asylstat.checks import RuleResult
 from asylstat.periods import Period
 from asylstat.report.basis import (
     REPORT_TABLES_DIR,
+    SELECTIONS,
     build_report_basis,
     rates_table,
     write_basis,
@@ -51,15 +52,10 @@ log = logging.getLogger(__name__)
 MAX_EXAMPLES = 5
 
 #: report table → (run table, codes the report table fixes on the run table's other dimensions)
-#: for the cells both hold (same snapshot, same definition: they must be equal)
+#: for the cells both hold (same snapshot, same definition: they must be equal); derived from
+#: the report's selections (:data:`asylstat.report.basis.SELECTIONS`)
 OVERLAPS: dict[str, tuple[str, dict[str, str]]] = {
-    "RPT_APPLICANTS_MONTHLY": ("MIGR_ASYAPPCTZM", {"citizen": "TOTAL", "sex": "T",
-                                                   "age": "TOTAL"}),
-    "RPT_PENDING_MONTHLY": ("MIGR_ASYPENCTZM", {"citizen": "TOTAL", "sex": "T", "age": "TOTAL"}),
-    "RPT_APPLICANTS": ("MIGR_ASYAPPCTZM", {"sex": "T", "age": "TOTAL"}),
-    "RPT_WITHDRAWALS": ("MIGR_ASYWITHM", {"citizen": "TOTAL", "sex": "T", "age": "TOTAL"}),
-    "RPT_DECISIONS": ("MIGR_ASYDCFSTQ", {"sex": "T", "age": "TOTAL"}),
-}
+    sel.name: (sel.source.name, sel.fixed) for sel in SELECTIONS}
 
 
 def _rule(rule: str, failures: Sequence[str], ok: str, bad: str, *,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from matplotlib.figure import Figure
 
+from asylstat.dataflows.dimensions import margin_code
+from asylstat.dataflows.withdrawals import ASYWITHM, NAT_WAIVED
 from asylstat.tables import Table
 
 _SOURCE = "Source: Immigration Office, eMigration data warehouse"
@@ -14,16 +16,16 @@ def _values(table: Table, **fixed: str) -> dict[str, int]:
     """OBS_VALUE by TIME_PERIOD for the cell fixed by ``fixed`` (other dims at their totals)."""
     frame = table.data
     for dim in table.dimensions:
-        frame = frame[frame[dim] == fixed.get(dim, "T" if dim == "sex" else "TOTAL")]
+        frame = frame[frame[dim] == fixed.get(dim, margin_code(dim))]
     return {p: int(v) for p, v in zip(frame["TIME_PERIOD"], frame["OBS_VALUE"], strict=True)}
 
 
 def narrative_for(tables: list[Table]) -> str:
     by_name = {t.name: t for t in tables}
-    table = by_name.get("MIGR_ASYWITHM")
+    table = by_name.get(ASYWITHM.name)
     lines = []
     if table is None:
-        lines.append("- MIGR_ASYWITHM is monthly: this run's period has none.")
+        lines.append(f"- {ASYWITHM.name} is monthly: this run's period has none.")
     else:
         total = _values(table)
         if not total:
@@ -34,7 +36,7 @@ def narrative_for(tables: list[Table]) -> str:
                               for code, label in _TYPES)
             lines.append(f"- **{period}**: {total[period]:,} persons withdrew an application "
                          f"({parts}).")
-    waived = by_name.get("NAT_WAIVED")
+    waived = by_name.get(NAT_WAIVED.name)
     if waived is not None:
         totals = _values(waived)
         if totals:
@@ -47,7 +49,7 @@ def narrative_for(tables: list[Table]) -> str:
 
 
 def chart_for(tables: list[Table]) -> Figure | None:
-    table = {t.name: t for t in tables}.get("MIGR_ASYWITHM")
+    table = {t.name: t for t in tables}.get(ASYWITHM.name)
     return withdrawals_chart(table) if table is not None else None
 
 
@@ -62,7 +64,7 @@ def withdrawals_chart(table: Table) -> Figure:
         heights = [values.get(m, 0) for m in months]
         ax.bar(months, heights, bottom=bottom, label=label)
         bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
-    ax.set_title("Persons whose application was withdrawn (MIGR_ASYWITHM)")
+    ax.set_title(f"Persons whose application was withdrawn ({table.name})")
     ax.set_xlabel("month")
     ax.set_ylabel("persons")
     ax.legend(frameon=False)

@@ -1,0 +1,148 @@
+"""What a table's declaration says besides how its cells are counted.
+
+A declaration (:class:`asylstat.cube.CubeSpec`, :class:`asylstat.measures.DurationSpec`)
+says everything that is true of its table, so that no module outside
+:mod:`asylstat.dataflows` has to know a table by its name:
+
+- ``unit`` and ``freq`` (the periodicity of its cells) and ``due``: which periods a run makes
+  it for (:data:`Due`, read by :func:`asylstat.domains.periods_due`);
+- ``disclosure``: whether its counts are rounded for the public or published exactly
+  (:data:`Disclosure`, read by :mod:`asylstat.report.public`);
+- ``invariants``: what its cells must satisfy beyond their margins, alone or against another
+  table (:class:`NotAbove`, :class:`Within`, checked by :mod:`asylstat.checks.outputs`);
+- its dimensions, each with the code of its margin (:attr:`asylstat.cube.Dimension.total`,
+  :data:`TOTAL` unless declared otherwise).
+
+This module holds only the vocabulary (plain data); the rules that read it live where they
+are applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal, Protocol
+
+if TYPE_CHECKING:
+    from asylstat.periods import Period
+    from asylstat.tables import Table, TableKind
+    from asylstat.warehouse.snapshot import Snapshot
+
+#: the margin code of a breakdown unless its declaration says otherwise (``sex`` says ``T``)
+TOTAL = "TOTAL"
+
+#: ``rounded``: every count is rounded for the public (statistics.md, "Dissemination"; the
+#: default, so that forgetting to declare never discloses an exact figure); ``exact``: the
+#: table is published as computed (the Dublin tables: events, "published unrounded")
+Disclosure = Literal["rounded", "exact"]
+ROUNDED: Disclosure = "rounded"
+EXACT: Disclosure = "exact"
+
+#: which periods a run makes a table for (outputs.md, "Starting a run"):
+#:
+#: ``frequency``       the periods of the table's own ``freq`` that the run transmits: a
+#:                     monthly run its month; a quarterly run its three months and the quarter;
+#:                     an annual run the year only (the Eurostat tables);
+#: ``months_and_run``  each month of the run, then the run's own period when it is longer than
+#:                     a month, in one table of the run's frequency (national tables,
+#:                     methodology.md, "National tables");
+#: ``months``          each month of the run, in monthly and quarterly runs only (the monthly
+#:                     national variants of the annual Dublin dataflows: an annual run
+#:                     transmits the annual tables themselves).
+Due = Literal["frequency", "months_and_run", "months"]
+
+
+@dataclass(frozen=True)
+class NotAbove:
+    """Within one table: the sum of the ``parts`` codes of ``dimension`` is at most its
+    ``total`` code, in every combination of the other dimensions and period (the ``applicant``
+    breakdown: FRST + SSEQ <= TOTAL, since a person may be neither)."""
+
+    dimension: str
+    parts: tuple[str, ...]
+    total: str = TOTAL
+
+    def rule(self, table: str) -> str:
+        """The validation rule id (``MIGR_ASYAPPCTZM.frst_sseq_le_total``)."""
+        return f"{table}.{'_'.join(self.parts).lower()}_le_{self.total.lower()}"
+
+
+@dataclass(frozen=True)
+class Within:
+    """Each cell of the declaring table, restricted to ``fixed_inner``, is at most the same
+    cell of the table named ``outer`` restricted to ``fixed_outer``; cells are matched on the
+    dimensions both tables have (and the period). Checked when the run made both tables."""
+
+    outer: str
+    fixed_inner: Mapping[str, str] = field(default_factory=dict)
+    fixed_outer: Mapping[str, str] = field(default_factory=dict)
+
+    def rule(self, table: str) -> str:
+        """The validation rule id (``MIGR_ASYACCM.within.MIGR_ASYAPPCTZM``)."""
+        return f"{table}.within.{self.outer}"
+
+
+Invariant = NotAbove | Within
+
+
+class DimensionLike(Protocol):
+    """What the declaration readers need of a dimension (:class:`asylstat.cube.Dimension`)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def total(self) -> str | None: ...
+
+
+class TableSpec(Protocol):
+    """The declaration of one table, as every reader outside the builders sees it."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def definition(self) -> str: ...
+
+    @property
+    def kind(self) -> TableKind: ...
+
+    @property
+    def freq(self) -> str: ...
+
+    @property
+    def unit(self) -> str: ...
+
+    @property
+    def disclosure(self) -> Disclosure: ...
+
+    @property
+    def due(self) -> Due: ...
+
+    @property
+    def invariants(self) -> tuple[Invariant, ...]: ...
+
+    @property
+    def dimensions(self) -> Sequence[DimensionLike]: ...
+
+    @property
+    def dimension_names(self) -> tuple[str, ...]: ...
+
+    def build(self, snap: Snapshot, periods: Sequence[Period]) -> Table: ...
+
+
+def margins_of(spec: TableSpec, *, free: Sequence[str] = ()) -> dict[str, str] | None:
+    """The margin code of every dimension of ``spec`` but the ``free`` ones: the codes that
+    select a table's total over those dimensions. ``None`` when one of them is a stratum (no
+    margin across its values)."""
+    out: dict[str, str] = {}
+    for dim in spec.dimensions:
+        if dim.name in free:
+            continue
+        if dim.total is None:
+            return None
+        out[dim.name] = dim.total
+    return out
