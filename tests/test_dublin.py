@@ -69,7 +69,7 @@ def test_every_dataflow_is_declared_in_the_outputs_md_dimension_order():
     assert declared["MIGR_DUBDUNI"].dimension_names == ("partner", "sex", "minor")
     dom = domain("dublin")
     annual = tuple(s for s in dom.tables if s.kind == "eurostat")
-    national_monthly = [s for s in dom.tables if s.kind == "national"]
+    national_monthly = [s for s in dom.tables if s.due == "months"]
     assert dom.notebook == "50_dublin.ipynb" and annual == D.ANNUAL
     assert [s.name for s in national_monthly] == [D.national_name(s.name) for s in D.ANNUAL]
     assert all((s.kind, s.freq, s.due) == ("national", "M", "months") for s in national_monthly)
