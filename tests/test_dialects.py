@@ -20,7 +20,7 @@ import sqlglot
 from sqlglot import exp
 
 from asylstat.cube import PERIOD, CubeSpec, base_query, count_query
-from asylstat.domains import all_domains
+from asylstat.domains import all_specs
 from asylstat.measures import DAYS, DurationSpec
 from asylstat.periods import Period
 from asylstat.synthetic import build_warehouse
@@ -43,9 +43,7 @@ def periods_for(spec: CubeSpec | DurationSpec) -> tuple[Period, ...]:
 
 
 def every_spec() -> list[CubeSpec | DurationSpec]:
-    return [spec for dom in all_domains()
-            for spec in (*dom.monthly, *dom.quarterly, *dom.annual, *dom.national,
-                         *dom.national_monthly)]
+    return list(all_specs())
 
 
 def engine_query(spec: CubeSpec | DurationSpec, snap: Snapshot) -> ibis.Table:
