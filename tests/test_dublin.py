@@ -455,3 +455,52 @@ def test_plus_six_months_in_the_engine(reply, later, expected):
     t = ibis.memtable({"r": [reply], "t": [later]}, schema={"r": "date", "t": "date"})
     value = t.select(ok=D.on_or_before_plus_months(t.t, t.r, 6)).to_pyarrow()
     assert value.column(0).to_pylist() == [expected]
+
+
+# ---------------------------------------------------------------- national: time limit
+def test_transfers_within_and_after_the_transfer_time_limit(snapshot_of):
+    march15 = date(2024, 3, 15)
+    snap = snapshot_of({"person": [ADULT], "dublin_request": [
+        # accepted 15 March: the 6-month limit ends on 15 September 2024
+        request(1, reply="ACCEPTED", reply_date=march15),
+        request(2, reply="ACCEPTED", reply_date=march15),
+        # the limit extended to 15 September 2025 (art. 29(2))
+        request(3, reply="ACCEPTED", reply_date=march15, transfer_deadline=date(2025, 9, 15)),
+        # a recorded deadline is used as recorded, even before acceptance + 6 months
+        request(8, reply="ACCEPTED", reply_date=march15, transfer_deadline=date(2024, 8, 31)),
+        request(4, reply="REJECTED", reply_date=date(2024, 3, 10)),  # no acceptance
+        request(5, reply="ACCEPTED", reply_date=date(2024, 9, 20)),
+        # incoming from France, implicitly accepted 1 February: limit 1 August 2024
+        request(6, direction="IN", partner_country="FRA", reply="IMPLICIT_ACCEPTANCE",
+                reply_date=date(2024, 2, 1)),
+    ], "dublin_transfer": [
+        {"transfer_id": 1, "request_id": 1, "transfer_date": date(2024, 9, 15)},  # WITHIN
+        {"transfer_id": 2, "request_id": 2, "transfer_date": date(2024, 9, 16)},  # AFTER
+        {"transfer_id": 7, "request_id": 2, "transfer_date": date(2024, 9, 20)},  # AFTER
+        {"transfer_id": 3, "request_id": 3, "transfer_date": date(2024, 9, 16)},  # WITHIN
+        {"transfer_id": 8, "request_id": 8, "transfer_date": date(2024, 9, 10)},  # AFTER
+        {"transfer_id": 4, "request_id": 4, "transfer_date": date(2024, 9, 20)},  # UNK
+        {"transfer_id": 5, "request_id": 5, "transfer_date": date(2024, 9, 19)},  # UNK: before
+        {"transfer_id": 6, "request_id": 6, "transfer_date": date(2024, 8, 1)},   # WITHIN, IN
+    ]})
+    spec = D.NAT_DUBT_TIME_LIMIT
+    assert (spec.kind, spec.unit, spec.disclosure, spec.due) == ("national", "NR", "exact",
+                                                                 "months_and_run")
+    out = build(spec, snap, *Q3_MONTHS)
+    out_ = {"direction": "OUT"}
+    # September, outgoing, all to Germany: 1 and 3 within; 2 (twice: each transfer counts)
+    # and 8 after; 4 and 5 UNK: 7 transfers
+    assert cell(out, "2024-09", **out_, limit="WITHIN") == 2
+    assert cell(out, "2024-09", **out_, limit="AFTER") == 3
+    assert cell(out, "2024-09", **out_, limit="UNK") == 2
+    assert cell(out, "2024-09", **out_) == 7
+    assert cell(out, "2024-09", **out_, partner="DE", limit="AFTER") == 3
+    # August: the incoming transfer from France, on the last day of its limit
+    assert cell(out, "2024-08", direction="IN", partner="FR", limit="WITHIN") == 1
+    assert cell(out, "2024-08", direction="IN") == 1
+    assert cell(out, "2024-08", **out_) == 0 and cell(out, "2024-07", direction="IN") == 0
+    # a stratum: no margin across the two directions
+    assert set(out.data["direction"]) == {"OUT", "IN"}
+    # the same transfers as MIGR_DUBTO and MIGR_DUBTI count
+    assert cell(build(D.DUBTO, snap, Y2024), "2024") == 7
+    assert cell(build(D.DUBTI, snap, Y2024), "2024") == 1

@@ -34,7 +34,7 @@ import pandas as pd
 from asylstat.codes import UNK, contract_code, dublin_partner, normalise
 from asylstat.cube import PERIOD, UNIT, CubeSpec, Dimension
 from asylstat.dataflows.dimensions import SEX
-from asylstat.derive import age_years, period_ends, period_of, persons
+from asylstat.derive import age_years, period_ends, period_of, persons, union_all
 from asylstat.domains import Domain
 from asylstat.periods import Period
 from asylstat.warehouse.snapshot import Snapshot, shared
@@ -397,7 +397,51 @@ def national_variant(spec: CubeSpec) -> CubeSpec:
 
 NATIONAL_MONTHLY = tuple(national_variant(spec) for spec in ANNUAL)
 
-DOMAIN = Domain("dublin", "50_dublin.ipynb", tables=(*ANNUAL, *NATIONAL_MONTHLY))
+
+#: national: transfers by whether they met the transfer time limit
+TIME_LIMIT = Dimension("limit")
+#: national: outgoing and incoming side by side (a stratum: no margin across directions)
+DIRECTION = Dimension("direction", total=None)
+
+
+def time_limit_status(moved: ibis.Table) -> ibis.StringValue:
+    """``WITHIN`` when a transfer is dated on or before the end of its request's transfer time
+    limit (:func:`within_transfer_time_limit` on the transfer date), ``AFTER`` when later,
+    ``UNK`` when the limit has no start (as for :func:`transfer_duration`: the request has no
+    dated acceptance) or the transfer is dated before the acceptance."""
+    accepted = moved.reply.isin(ACCEPTANCES) & moved.reply_date.notnull()
+    return ibis.cases((~accepted, UNK), (moved.transfer_date < moved.reply_date, UNK),
+                      (within_transfer_time_limit(moved, moved.transfer_date), "WITHIN"),
+                      else_="AFTER")
+
+
+def transfers_by_time_limit(snap: Snapshot, periods: Sequence[Period]) -> ibis.Table:
+    """The transfers of MIGR_DUBTO and MIGR_DUBTI (both directions), with ``limit``."""
+    parts = []
+    for direction in DIRECTIONS:
+        moved = transfers(snap, periods, direction)
+        parts.append(moved.select(PERIOD, UNIT, "direction", "partner",
+                                  limit=time_limit_status(moved)))
+    return union_all(*parts)
+
+
+NAT_DUBT_TIME_LIMIT = CubeSpec(
+    name="NAT_DUBT_TIME_LIMIT", title="Dublin transfers within and after the transfer time limit",
+    definition=(
+        "Transfers carried out in the period on take-charge and take-back requests, by "
+        "transfer date, as counted in MIGR_DUBTO (direction OUT: sent by Belgium to another "
+        "Dublin state) and MIGR_DUBTI (IN: received by Belgium), side by side; by partner "
+        "state and by limit: WITHIN when the transfer is dated on or before the last day of "
+        "the transfer time limit (the recorded extended deadline, else the acceptance + 6 "
+        "months, art. 29(1)-(2)), AFTER when later (responsibility had passed to the "
+        "requesting state, art. 29(2)), UNK when the request has no dated acceptance or the "
+        "transfer is dated before it. Events, not persons: each transfer counts; published "
+        "unrounded."),
+    kind="national", freq="M", due="months_and_run", unit="NR", disclosure="exact",
+    dimensions=(DIRECTION, PARTNER, TIME_LIMIT), records=transfers_by_time_limit)
+
+DOMAIN = Domain("dublin", "50_dublin.ipynb",
+                tables=(*ANNUAL, *NATIONAL_MONTHLY, NAT_DUBT_TIME_LIMIT))
 
 
 # ---------------------------------------------------------------- records counted under UNK
