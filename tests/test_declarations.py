@@ -44,11 +44,12 @@ def _values(table: Table) -> dict[str, int]:
 
 
 # ---------------------------------------------------------------- disclosure
-def test_public_rounding_follows_the_declared_disclosure():
+def test_public_rounding_follows_the_declared_disclosure(snapshot_of):
     # the same made-up table declared rounded, then exact: A 3, B 13, TOTAL 16
-    rounded = build_cube(MADE_UP, None, [JULY])  # type: ignore[arg-type]
-    exact = build_cube(replace(MADE_UP, name="NAT_MADE_UP_EXACT", disclosure="exact"),
-                       None, [JULY])  # type: ignore[arg-type]
+    snap = snapshot_of({})  # the records are the made-up ones
+    rounded = build_cube(MADE_UP, snap, [JULY])
+    exact = build_cube(replace(MADE_UP, name="NAT_MADE_UP_EXACT", disclosure="exact"), snap,
+                       [JULY])
     assert (rounded.disclosure, exact.disclosure) == ("rounded", "exact")
     assert _values(rounded) == _values(exact) == {"A": 3, "B": 13, "TOTAL": 16}
     # rounded to the nearest multiple of 5, each cell on its own: 3 → 5, 13 → 15, 16 → 15
