@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from asylstat.periods import Frequency, Period
-from asylstat.report.rounding import change_tenths, tenths_of_percent
+from asylstat.rates import change_tenths, tenths_of_percent
 from asylstat.tables import Table
 from asylstat.write.files import write_json, write_text
 from asylstat.write.sdmx import table_cells
