@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from asylstat.report.public import public_table
 from asylstat.rates import change_tenths, tenths_of_percent
+from asylstat.report.public import public_table
 from asylstat.report.rounding import round_to_base
 from asylstat.tables import Table
 
