@@ -126,3 +126,25 @@ def test_the_rate_is_the_nearest_tenth(numerator, denominator):
     assert abs(error) <= Fraction(1, 2)
     if abs(error) == Fraction(1, 2):
         assert error > 0
+
+
+def test_the_validation_percentages_use_the_same_rule():
+    # plausibility warnings and data-quality completeness used round(float, 1): 1/16 gave 6.2
+    from asylstat.checks.quality import Completeness
+    from asylstat.checks.warnings import Comparison
+
+    rise = Comparison(table="T", period="2024-Q3", against="previous",
+                      compared_period="2024-Q2", value=17, previous=16, flagged=False)
+    fall = Comparison(table="T", period="2024-Q3", against="previous",
+                      compared_period="2024-Q2", value=15, previous=16, flagged=False)
+    new = Comparison(table="T", period="2024-Q3", against="previous",
+                     compared_period="2024-Q2", value=5, previous=0, flagged=False)
+    assert (rise.change_pct, fall.change_pct, new.change_pct) == (6.3, -6.3, None)
+    assert "+1, +6.3 %" in rise.text()
+    month = Completeness(period="2024-07", applicants=16, person_missing=0,
+                         missing={"sex": 15, "birth_date": 0, "citizenship": 16})
+    assert (month.rate("sex"), month.rate("birth_date"), month.rate("citizenship")) == (
+        6.3, 100.0, 0.0)
+    empty = Completeness(period="2024-08", applicants=0, person_missing=0,
+                         missing={"sex": 0, "birth_date": 0, "citizenship": 0})
+    assert empty.rate("sex") is None

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from asylstat.checks import RuleResult
 from asylstat.cube import CubeSpec, build_cube
 from asylstat.periods import Frequency, Period
+from asylstat.rates import as_percent, change_tenths
 from asylstat.tables import Table
 from asylstat.warehouse.snapshot import Snapshot
 
@@ -256,7 +257,7 @@ class Comparison:
 
     @property
     def change_pct(self) -> float | None:
-        return None if self.previous == 0 else round(100 * self.change / self.previous, 1)
+        return as_percent(change_tenths(self.value, self.previous))
 
     def text(self) -> str:
         pct = "" if self.change_pct is None else f", {self.change_pct:+.1f} %"
