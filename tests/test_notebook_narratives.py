@@ -131,7 +131,7 @@ def test_decisions_narrative_for_a_year():
         "- **2024**: 8 persons received a final decision in appeal, 3 positive: recognition "
         "rate 37.5%.",
         "- **2024**: 1 applicant considered an unaccompanied minor (MIGR_ASYUNAA).",
-        "- Appeals in 2024: 5 lodged, 4 decided (1 annulments), 7 pending at the end; median "
+        "- Appeals in 2024: 5 lodged, 4 decided (1 annulment), 7 pending at the end; median "
         "duration 1 day.",
     ]
     assert decisions.narrative_for([]) == "- No decision table is due for this run's period."

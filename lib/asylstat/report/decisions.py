@@ -90,7 +90,9 @@ def narrative_for(tables: list[Table], lang: str = "en") -> str:
             p = periods[-1]
             lines.append("- " + t.text(
                 "nb.dec.appeals", period=t.period(p), lodged=t.number(lodged.get(p, 0)),
-                decided=t.number(decided.get(p, 0)), annulled=t.number(annulled.get(p, 0)),
+                decided=t.number(decided.get(p, 0)),
+                annulled=t.text("nb.count.annulments", annulled.get(p, 0),
+                                count=t.number(annulled.get(p, 0))),
                 pending=t.number(pending.get(p, 0)),
                 median=t.text("nb.count.days", median.get(p, 0),
                               count=t.number(median.get(p, 0)))))
