@@ -255,10 +255,16 @@ def test_a_quarter_gives_each_month_separately(snapshot_of):
 
 
 def test_share_is_computed_from_exact_figures_with_one_decimal():
-    from asylstat.report.applications import share
+    # the narrative's share of subsequent applications: the one rate function, the one
+    # formatter (asylstat.rates, Translator.rate)
+    from asylstat.rates import tenths_of_percent
+    from asylstat.report.i18n import Translator
+
+    def share(part: int, whole: int) -> str:
+        return Translator("en").rate(tenths_of_percent(part, whole))
 
     assert share(163, 1000) == "16.3%"
     assert share(1, 3) == "33.3%"  # 33.33…
     assert share(2, 3) == "66.7%"  # 66.66… rounds half up
     assert share(1, 8) == "12.5%"
-    assert share(0, 0) == "n/a"
+    assert share(0, 0) == "not applicable"

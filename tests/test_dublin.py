@@ -430,7 +430,11 @@ def test_rates_by_partner_from_exact_figures(snapshot_of):
     moves = [{"transfer_id": 1, "request_id": 1, "transfer_date": date(2024, 5, 1)}]
     snap = snapshot_of({"person": [ADULT], "dublin_request": rows, "dublin_transfer": moves})
     tables = [build(spec, snap, Y2024) for spec in (D.DUBRO, D.DUBDO, D.DUBTO)]
-    from asylstat.report.dublin import chart_for, narrative_for, rate, rates_by_partner
+    from asylstat.rates import as_percent, tenths_of_percent
+    from asylstat.report.dublin import chart_for, narrative_for, rates_by_partner
+
+    def rate(numerator: int, denominator: int) -> float | None:
+        return as_percent(tenths_of_percent(numerator, denominator))
 
     rates = rates_by_partner(tables).set_index(["direction", "partner"])
     de = rates.loc[("OUT", "DE")]
@@ -438,7 +442,9 @@ def test_rates_by_partner_from_exact_figures(snapshot_of):
     assert (de["replies"], de["accepted"], de["transfers"]) == (6, 3, 1)
     assert de["acceptance_rate"] == 50.0 and de["transfer_rate"] == 33.3
     assert rate(1, 8) == 12.5 and rate(1, 16) == 6.3 and rate(1, 0) is None  # half up
-    assert "50.0%" in narrative_for(tables)
+    text = narrative_for(tables)
+    assert "acceptance rate 50.0%" in text and "transfer rate 33.3% of acceptances" in text
+    assert "6 replies" in text and "Germany (6)" in text
     assert chart_for(tables) is not None
 
 

@@ -25,9 +25,13 @@ DYNAMIC = (
 #: it needs ("Q{quarter} {year}" in English, Babel's "{name} {year}" = "3e trimestre 2024")
 FORMATS = {"period.quarter": {"quarter", "year", "name"}}
 #: legal references are names, and may hold digits
-REFERENCES = ("ref.regulation", "ref.dublin")
+REFERENCES = ("ref.regulation", "ref.dublin", "ref.sovereignty")
 _ID = re.compile(r"[\"']((?:report|format|period|chart|rate|change|kf|app|item|table|col|dec|"
-                 r"outcome|pen|wd|dub|method|def|ref|country|cmp)\.[A-Za-z_.]+)[\"']")
+                 r"outcome|pen|wd|dub|method|def|ref|country|cmp|nb)\.[A-Za-z_.]+)[\"']")
+#: the modules whose text comes from the catalogues: the report, and the domain notebooks'
+#: narratives (one narrative system for both)
+SOURCES = ("narrative.py", "charts.py", "i18n.py", "applications.py", "pending.py",
+           "withdrawals.py", "decisions.py", "dublin.py")
 
 
 def forms(entry: object) -> dict[str, str]:
@@ -36,7 +40,7 @@ def forms(entry: object) -> dict[str, str]:
 
 def used_in_code() -> set[str]:
     found: set[str] = set()
-    for source in ("narrative.py", "charts.py", "i18n.py"):
+    for source in SOURCES:
         found |= set(_ID.findall((REPORT_DIR / source).read_text(encoding="utf-8")))
     return found | DYNAMIC
 

@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 
 from asylstat.declaration import Disclosure
+from asylstat.rates import change_tenths, tenths_of_percent
 from asylstat.report.public import public_table
-from asylstat.report.rounding import change_tenths, round_to_base, tenths_of_percent
+from asylstat.report.rounding import round_to_base
 from asylstat.tables import Table
 
 

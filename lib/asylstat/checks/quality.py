@@ -53,6 +53,7 @@ from asylstat.dataflows.common import applications
 from asylstat.derive import period_of
 from asylstat.params import format_as_of
 from asylstat.periods import Period
+from asylstat.rates import as_percent, tenths_of_percent
 from asylstat.warehouse.contract import contract_tables
 from asylstat.warehouse.snapshot import Snapshot
 
@@ -178,10 +179,10 @@ class Completeness:
     missing: dict[str, int]
 
     def rate(self, column: str) -> float | None:
-        """Percentage of applicants with the attribute recorded (one decimal)."""
-        if not self.applicants:
-            return None
-        return round(100 * (self.applicants - self.missing[column]) / self.applicants, 1)
+        """Percentage of applicants with the attribute recorded, one decimal
+        (:func:`asylstat.rates.tenths_of_percent`); ``None`` when there is no applicant."""
+        return as_percent(tenths_of_percent(self.applicants - self.missing[column],
+                                            self.applicants))
 
     def as_dict(self) -> dict[str, object]:
         return {"period": self.period, "applicants": self.applicants,

@@ -32,6 +32,7 @@ from asylstat.dataflows.dimensions import CHANNEL, CITIZEN
 from asylstat.dataflows.pending import ASYPENCTZM, NAT_STOCK_FLOW
 from asylstat.declaration import margins_of
 from asylstat.periods import Frequency, Period
+from asylstat.rates import as_percent, change_tenths
 from asylstat.tables import Table
 from asylstat.warehouse.snapshot import Snapshot
 
@@ -267,7 +268,7 @@ class Comparison:
 
     @property
     def change_pct(self) -> float | None:
-        return None if self.previous == 0 else round(100 * self.change / self.previous, 1)
+        return as_percent(change_tenths(self.value, self.previous))
 
     def text(self) -> str:
         pct = "" if self.change_pct is None else f", {self.change_pct:+.1f} %"

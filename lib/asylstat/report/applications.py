@@ -1,4 +1,5 @@
-"""The applications notebook's narrative and chart. Every figure comes from a table."""
+"""The applications notebook's narrative and chart. Every figure comes from a table; every
+sentence from the report's message catalogues (:mod:`asylstat.report.i18n`)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from asylstat.dataflows.applications import (
     NAT_SUBMISSION,
 )
 from asylstat.dataflows.dimensions import CHANNEL, CITIZEN, margin_code
+from asylstat.rates import tenths_of_percent
+from asylstat.report.i18n import Translator, bold
 from asylstat.tables import Table
 
 
@@ -37,36 +40,31 @@ def top_citizenships(table: Table, n: int = 5) -> list[tuple[str, int]]:
     return [(code, int(v)) for code, v in ranked[:n]]
 
 
-def narrative(appctzm: Table, umactm: Table, accm: Table) -> str:
-    """A short Markdown narrative of the applicant tables."""
+def narrative(appctzm: Table, umactm: Table, accm: Table, t: Translator) -> str:
+    """A short Markdown narrative of the applicant tables, from the message catalogue."""
     total, first = _cell(appctzm), _cell(appctzm, applicant="FRST")
     subsequent, uam, acc = (_cell(appctzm, applicant="SSEQ"), _cell(umactm),
                             _cell(accm))
     if not total:
-        return "No applicant was recorded in the period."
+        return t.text("nb.app.none")
     lines = []
     for period in sorted(total):
-        lines.append(
-            f"- **{period}**: {total[period]:,} applicants, of whom {first.get(period, 0):,} "
-            f"first-time and {subsequent.get(period, 0):,} subsequent; "
-            f"{uam.get(period, 0):,} unaccompanied minors; "
-            f"{acc.get(period, 0):,} under the accelerated procedure.")
-    top = ", ".join(f"{code} ({value:,})" for code, value in top_citizenships(appctzm))
-    lines.append(f"- Largest citizenships over the period: {top}.")
+        lines.append("- " + t.text(
+            "nb.app.month", total[period], period=bold(t.period(period)),
+            applicants=t.number(total[period]), first=t.number(first.get(period, 0)),
+            subsequent=t.number(subsequent.get(period, 0)),
+            unaccompanied=t.number(uam.get(period, 0)), accelerated=t.number(acc.get(period, 0))))
+    top = [t.text("item.country_count", country=t.country(code), count=t.number(value))
+           for code, value in top_citizenships(appctzm)]
+    lines.append("- " + t.text("nb.app.top", list=t.join(top)))
     return "\n".join(lines)
 
 
-def share(part: int, whole: int) -> str:
-    """A share in percent with one decimal, from exact integers (half up), or "n/a"."""
-    if whole <= 0:
-        return "n/a"
-    tenths = (part * 1000 * 2 + whole) // (2 * whole)
-    return f"{tenths // 10}.{tenths % 10}%"
-
-
-def national_lines(submission: Table, registration: Table, delays: Table) -> list[str]:
-    """Applications lodged, the share of subsequent ones, the registration backlog and
-    delays, for the run's own (longest) period."""
+def national_lines(submission: Table, registration: Table, delays: Table,
+                   t: Translator) -> list[str]:
+    """Applications lodged, the share of subsequent ones (:func:`asylstat.rates.
+    tenths_of_percent`), the registration backlog and delays, for the run's own (longest)
+    period."""
     period = max(set(submission.data["TIME_PERIOD"]) | set(registration.data["TIME_PERIOD"]),
                  key=lambda p: (len(p), p), default=None)
     if period is None:
@@ -75,21 +73,18 @@ def national_lines(submission: Table, registration: Table, delays: Table) -> lis
     subsequent = _cell(submission, legal_type="SUBSEQUENT").get(period, 0)
     backlog = _steps(registration, "BACKLOG").get(period, 0)
     reg_median = _steps(delays, "REGISTERED", stat="P50").get(period)
-    lines = [f"- **{period}** (national definitions, resettlement included): {apps:,} "
-             f"applications lodged, {share(subsequent, apps)} of them subsequent; "
-             f"{counted(backlog, 'person', 'persons')} presented but not yet registered at the "
-             "end of the period."]
+    lines = ["- " + t.text("nb.app.national", apps, period=bold(t.period(period)),
+                           applications=t.number(apps),
+                           share=t.rate(tenths_of_percent(subsequent, apps)),
+                           backlog=t.text("nb.count.persons", backlog,
+                                          count=t.number(backlog)))]
     if reg_median is not None:
         p90 = _steps(delays, "REGISTERED", stat="P90").get(period, 0)
-        lines.append(f"- Median time from presentation to registration: "
-                     f"{counted(reg_median, 'day', 'days')} (90th percentile "
-                     f"{counted(p90, 'day', 'days')}).")
+        lines.append("- " + t.text(
+            "nb.app.delays", median=t.text("nb.count.days", reg_median,
+                                           count=t.number(reg_median)),
+            nine_in_ten=t.text("nb.count.days", p90, count=t.number(p90))))
     return lines
-
-
-def counted(n: int, singular: str, plural: str) -> str:
-    """``1 person``, ``2 persons``: a count with its noun."""
-    return f"{n:,} {singular if n == 1 else plural}"
 
 
 def _steps(table: Table, step: str, **fixed: str) -> dict[str, int]:
@@ -101,19 +96,20 @@ def _steps(table: Table, step: str, **fixed: str) -> dict[str, int]:
     return {p: int(v) for p, v in zip(frame["TIME_PERIOD"], frame["OBS_VALUE"], strict=True)}
 
 
-def narrative_for(tables: list[Table]) -> str:
+def narrative_for(tables: list[Table], lang: str = "en") -> str:
     """The narrative of the applicant tables (when the run made them) and of the national
-    registration and submission tables."""
+    registration and submission tables, in ``lang`` (the report's message catalogues)."""
+    t = Translator(lang)
     by_name = {t.name: t for t in tables}
     needed = (ASYAPPCTZM.name, ASYUMACTM.name, ASYACCM.name)
     lines = []
     if all(n in by_name for n in needed):
-        lines.append(narrative(*(by_name[n] for n in needed)))
+        lines.append(narrative(*(by_name[n] for n in needed), t))
     else:
-        lines.append("The Eurostat applicant tables are monthly: this run's period has none.")
+        lines.append(t.text("nb.app.monthly_only"))
     national = (NAT_SUBMISSION.name, NAT_REGISTRATION.name, NAT_REGISTRATION_DELAYS.name)
     if all(n in by_name for n in national):
-        lines += national_lines(*(by_name[n] for n in national))
+        lines += national_lines(*(by_name[n] for n in national), t)
     return "\n".join(lines)
 
 
@@ -133,7 +129,7 @@ def applicants_chart(appctzm: Table) -> Figure:
     ax.bar(periods, [first.get(p, 0) for p in periods], label="first-time")
     ax.bar(periods, others, bottom=[first.get(p, 0) for p in periods],
            label="subsequent or repeated")
-    ax.set_title(f"Asylum applicants per month ({appctzm.name})")
+    ax.set_title("Asylum applicants per month (MIGR_ASYAPPCTZM)")
     ax.set_xlabel("month")
     ax.set_ylabel("persons")
     ax.legend(frameon=False)

@@ -48,7 +48,7 @@ from asylstat.dataflows.pending import ASYPENCTZM
 from asylstat.dataflows.withdrawals import ASYWITHM
 from asylstat.declaration import Disclosure, margins_of
 from asylstat.periods import Frequency, Period
-from asylstat.report.rounding import change_tenths, tenths_of_percent
+from asylstat.rates import change_tenths, tenths_of_percent
 from asylstat.tables import Table
 from asylstat.write.files import write_json, write_text
 from asylstat.write.sdmx import table_cells

@@ -1,5 +1,7 @@
-"""The decisions notebook's narrative and chart. Every figure comes from a table; rates are
-computed from exact figures and shown with one decimal (statistics.md, "Dissemination")."""
+"""The decisions notebook's narrative and chart. Every figure comes from a table; every sentence
+from the report's message catalogues (:mod:`asylstat.report.i18n`); rates are computed from
+exact figures by :func:`asylstat.rates.tenths_of_percent` and shown with one decimal
+(statistics.md, "Dissemination")."""
 
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ from asylstat.dataflows.decisions import (
     NAT_APPEALS,
 )
 from asylstat.dataflows.dimensions import CITIZEN, margin_code
+from asylstat.rates import as_percent, tenths_of_percent
+from asylstat.report.i18n import Translator, bold
 from asylstat.tables import Table
 
 _SOURCE = "Source: CGRS and CALL decisions, eMigration data warehouse"
@@ -27,9 +31,10 @@ def _values(table: Table, **fixed: str) -> dict[str, int]:
     return {p: int(v) for p, v in zip(frame["TIME_PERIOD"], frame["OBS_VALUE"], strict=True)}
 
 
-def recognition_rates(table: Table, n: int = 8) -> list[tuple[str, int, int, float]]:
-    """``(citizen, positive, total, rate %)`` for the ``n`` citizenships with the most
-    decisions over the table's periods: rate = POS / TOTAL (ties by code)."""
+def recognition_rates(table: Table, n: int = 8) -> list[tuple[str, int, int, int]]:
+    """``(citizen, positive, total, rate)`` for the ``n`` citizenships with the most
+    decisions over the table's periods: rate = POS / TOTAL in tenths of a percent
+    (:func:`asylstat.rates.tenths_of_percent`; ties by code)."""
     frame = table.data
     for dim in ("sex", "age"):
         frame = frame[frame[dim] == margin_code(dim)]
@@ -39,38 +44,49 @@ def recognition_rates(table: Table, n: int = 8) -> list[tuple[str, int, int, flo
     for citizen in sorted({c for c, _ in sums.index}):
         total = int(sums.get((citizen, DECISION.total), 0))
         positive = int(sums.get((citizen, "POS"), 0))
-        if total:
-            rows.append((citizen, positive, total, round(100 * positive / total, 1)))
+        rate = tenths_of_percent(positive, total)
+        if rate is not None:
+            rows.append((citizen, positive, total, rate))
     rows.sort(key=lambda r: (-r[2], r[0]))
     return rows[:n]
 
 
-def _decision_lines(table: Table, what: str) -> list[str]:
+def _decision_lines(table: Table, t: Translator, sentence: str, none: str) -> list[str]:
+    """One line per period (message ``sentence``), or message ``none`` when the table is
+    empty."""
     total, positive = _values(table), _values(table, decision="POS")
     lines = []
     for period in sorted(total):
-        rate = 100 * positive.get(period, 0) / total[period]
-        lines.append(f"- **{period}**: {total[period]:,} persons received a {what}, "
-                     f"{positive.get(period, 0):,} positive: recognition rate {rate:.1f}%.")
-    return lines or [f"- No {what} in the period."]
+        lines.append("- " + t.text(
+            sentence, total[period], period=bold(t.period(period)),
+            decisions=t.number(total[period]), positive=t.number(positive.get(period, 0)),
+            rate=t.rate(tenths_of_percent(positive.get(period, 0), total[period]))))
+    return lines or ["- " + t.text(none)]
 
 
-def narrative_for(tables: list[Table]) -> str:
+def narrative_for(tables: list[Table], lang: str = "en") -> str:
+    """The narrative of the decision and appeal tables, in ``lang`` (the report's message
+    catalogues)."""
+    t = Translator(lang)
     by_name = {t.name: t for t in tables}
     lines = []
     if ASYDCFSTQ.name in by_name:
         table = by_name[ASYDCFSTQ.name]
-        lines += _decision_lines(table, "first-instance decision")
-        top = "; ".join(f"{c} {r:.1f}% ({p:,}/{t:,})"
-                        for c, p, t, r in recognition_rates(table, 5))
+        lines += _decision_lines(table, t, "nb.dec.first", "nb.dec.none_first")
+        top = [t.text("nb.dec.rate_item", country=t.country(c), rate=t.percent(r),
+                      positive=t.number(p), total=t.number(n))
+               for c, p, n, r in recognition_rates(table, 5)]
         if top:
-            lines.append(f"- Recognition rates, largest citizenships: {top}.")
+            lines.append("- " + t.text("nb.dec.top", list=t.join(top)))
     if ASYDCFINA.name in by_name:
-        lines += _decision_lines(by_name[ASYDCFINA.name], "final decision in appeal")
+        lines += _decision_lines(by_name[ASYDCFINA.name], t, "nb.dec.final",
+                                 "nb.dec.none_final")
     if ASYUNAA.name in by_name:
-        for period, value in sorted(_values(by_name[ASYUNAA.name]).items()):
-            lines.append(f"- **{period}**: {value:,} applicants considered unaccompanied "
-                         f"minors ({ASYUNAA.name}).")
+        unaa = by_name[ASYUNAA.name]
+        for period, value in sorted(_values(unaa).items()):
+            lines.append("- " + t.text("nb.dec.unaccompanied", value,
+                                       period=bold(t.period(period)),
+                                       applicants=t.number(value), table=unaa.name))
     appeals = by_name.get(NAT_APPEALS.name)
     if appeals is not None:
         lodged, decided = _values(appeals, measure="LODGED"), _values(appeals, measure="DECIDED")
@@ -81,11 +97,16 @@ def narrative_for(tables: list[Table]) -> str:
         periods = sorted(set(lodged) | set(decided) | set(pending), key=lambda p: (len(p), p))
         if periods:
             p = periods[-1]
-            lines.append(f"- Appeals in {p}: {lodged.get(p, 0):,} lodged, {decided.get(p, 0):,} "
-                         f"decided ({annulled.get(p, 0):,} annulments), {pending.get(p, 0):,} "
-                         f"pending at the end; median duration {median.get(p, 0):,} days.")
+            lines.append("- " + t.text(
+                "nb.dec.appeals", period=t.period(p), lodged=t.number(lodged.get(p, 0)),
+                decided=t.number(decided.get(p, 0)),
+                annulled=t.text("nb.count.annulments", annulled.get(p, 0),
+                                count=t.number(annulled.get(p, 0))),
+                pending=t.number(pending.get(p, 0)),
+                median=t.text("nb.count.days", median.get(p, 0),
+                              count=t.number(median.get(p, 0)))))
     if not lines:
-        lines.append("- No decision table is due for this run's period.")
+        lines.append("- " + t.text("nb.dec.no_table"))
     return "\n".join(lines)
 
 
@@ -100,7 +121,7 @@ def recognition_chart(table: Table) -> Figure:
     rows = recognition_rates(table)
     fig = Figure(figsize=(7, 3.5))
     ax = fig.subplots()
-    ax.barh([r[0] for r in rows][::-1], [r[3] for r in rows][::-1])
+    ax.barh([r[0] for r in rows][::-1], [as_percent(r[3]) for r in rows][::-1])
     ax.set_xlim(0, 100)
     ax.set_title(f"Recognition rate by citizenship ({table.name})")
     ax.set_xlabel("positive decisions, % of all decisions")

@@ -1,13 +1,14 @@
 """The Dublin notebook's narrative, national rates and chart. Every figure comes from a finished
 table (the annual Eurostat dataflows, or their monthly national variants), never from warehouse
-rows. Dublin figures are published unrounded; rates are computed from exact figures and shown
-with one decimal (statistics.md, "Dissemination")."""
+rows. Dublin figures are published unrounded; rates are computed from exact figures by
+:func:`asylstat.rates.tenths_of_percent` and shown with one decimal (statistics.md,
+"Dissemination"); every sentence comes from the report's message catalogues
+(:mod:`asylstat.report.i18n`)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 from matplotlib.figure import Figure
@@ -27,6 +28,8 @@ from asylstat.dataflows.dublin import (
     PARTNER,
     national_name,
 )
+from asylstat.rates import as_percent, tenths_of_percent
+from asylstat.report.i18n import Translator, bold
 from asylstat.tables import Table
 
 
@@ -42,18 +45,9 @@ class Direction:
     information: CubeSpec
 
 
-_DIRECTIONS = (Direction("OUT", "outgoing", DUBRO, DUBDO, DUBTO, DUBRINFO),
-               Direction("IN", "incoming", DUBRI, DUBDI, DUBTI, DUBRINFI))
+_DIRECTIONS = (Direction("OUT", "nb.dub.outgoing", DUBRO, DUBDO, DUBTO, DUBRINFO),
+               Direction("IN", "nb.dub.incoming", DUBRI, DUBDI, DUBTI, DUBRINFI))
 _ALL = PARTNER.total
-
-
-def rate(numerator: int, denominator: int) -> float | None:
-    """``100 * numerator / denominator`` rounded half up to one decimal from the exact integers
-    (no binary floating-point rounding on the way); ``None`` when the denominator is 0."""
-    if denominator == 0:
-        return None
-    exact = Decimal(100 * numerator) / Decimal(denominator)
-    return float(exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
 def _table(tables: Sequence[Table], dataflow: CubeSpec) -> Table | None:
@@ -79,7 +73,9 @@ def rates_by_partner(tables: Sequence[Table]) -> pd.DataFrame:
     """statistics.md, "National statistics", Dublin: per direction and partner state, the
     acceptance rate = accepted replies (explicit and implicit) / all replies (ACC / TOTAL of
     MIGR_DUBDO/I) and the transfer rate = transfers / acceptances, over the run's periods, in
-    percent with one decimal (empty when the denominator is 0). Partner ``TOTAL`` is all states."""
+    percent with one decimal (:func:`asylstat.rates.tenths_of_percent`, shown by
+    :func:`asylstat.rates.as_percent`; empty when the denominator is 0). Partner ``TOTAL`` is
+    all states."""
     rows = []
     for way in _DIRECTIONS:
         direction = way.code
@@ -90,48 +86,49 @@ def rates_by_partner(tables: Sequence[Table]) -> pd.DataFrame:
             n_rep, n_acc, n_tr = replies.get(partner, 0), accepted.get(partner, 0), \
                 moved.get(partner, 0)
             rows.append({"direction": direction, "partner": partner, "replies": n_rep,
-                         "accepted": n_acc, "acceptance_rate": rate(n_acc, n_rep),
-                         "transfers": n_tr, "transfer_rate": rate(n_tr, n_acc)})
+                         "accepted": n_acc,
+                         "acceptance_rate": as_percent(tenths_of_percent(n_acc, n_rep)),
+                         "transfers": n_tr,
+                         "transfer_rate": as_percent(tenths_of_percent(n_tr, n_acc))})
     columns = ["direction", "partner", "replies", "accepted", "acceptance_rate", "transfers",
                "transfer_rate"]
     return pd.DataFrame(rows, columns=columns)
 
 
-def _fmt(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.1f}%"
-
-
-def narrative_for(tables: Sequence[Table]) -> str:
+def narrative_for(tables: Sequence[Table], lang: str = "en") -> str:
     """A short Markdown narrative: requests, replies, acceptance and transfer rates, transfers
-    and the stocks at the end, per direction, over the run's periods."""
+    and the stocks at the end, per direction, over the run's periods, in ``lang`` (the report's
+    message catalogues)."""
+    t = Translator(lang)
     if _table(tables, DUBRO) is None:
-        return "The run made no Dublin table."
-    rates = rates_by_partner(tables)
+        return t.text("nb.dub.none")
     lines = []
     for way in _DIRECTIONS:
         word = way.word
         requests = by_partner(_table(tables, way.requests)).get(_ALL, 0)
         info = by_partner(_table(tables, way.information)).get(_ALL, 0)
-        total = rates[(rates.direction == way.code) & (rates.partner == _ALL)]
-        row = total.iloc[0] if len(total) else None
-        replies = int(row["replies"]) if row is not None else 0
-        transfers = int(row["transfers"]) if row is not None else 0
-        lines.append(
-            f"- **{word.capitalize()}**: {requests:,} take-charge and take-back requests "
-            f"(re-examinations excluded) and {info:,} requests for information; {replies:,} "
-            f"replies, acceptance rate "
-            f"{_fmt(row['acceptance_rate'] if row is not None else None)}; {transfers:,} "
-            f"transfers, transfer rate "
-            f"{_fmt(row['transfer_rate'] if row is not None else None)} of acceptances.")
+        decisions = _table(tables, way.replies)
+        replies = by_partner(decisions).get(_ALL, 0)
+        accepted = by_partner(decisions, decision="ACC").get(_ALL, 0)
+        transfers = by_partner(_table(tables, way.transfers)).get(_ALL, 0)
+        lines.append("- " + t.text(
+            "nb.dub.direction", direction=bold(t.text(word)), requests=t.number(requests),
+            info=t.number(info), replies=t.number(replies),
+            acceptance_rate=t.rate(tenths_of_percent(accepted, replies)),
+            transfers=t.number(transfers),
+            transfer_rate=t.rate(tenths_of_percent(transfers, accepted))))
         top = sorted(((p, v) for p, v in by_partner(_table(tables, way.requests)).items()
                       if p != _ALL), key=lambda kv: (-kv[1], kv[0]))[:5]
         if top:
-            lines.append(f"  Main partner states: {', '.join(f'{p} ({v:,})' for p, v in top)}.")
+            items = [t.text("item.country_count", country=t.country(p), count=t.number(v))
+                     for p, v in top]
+            lines.append("  " + t.text("nb.dub.partners", list=t.join(items)))
     unilateral = by_partner(_table(tables, DUBDUNI)).get(_ALL, 0)
-    lines.append(f"- **Unilateral decisions** (art. 17(1)): {unilateral:,}.")
-    lines.append("- Rates are computed from exact figures (accepted replies / all replies; "
-                 "transfers / acceptances in the same period, so a transfer can follow an "
-                 "acceptance of an earlier period).")
+    lines.append("- " + t.text("nb.dub.unilateral",
+                               heading=bold(t.text("nb.dub.unilateral_heading")),
+                               reference=t.text("ref.sovereignty"),
+                               decisions=t.number(unilateral)))
+    lines.append("- " + t.text("nb.dub.note"))
     return "\n".join(lines)
 
 

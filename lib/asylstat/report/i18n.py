@@ -111,12 +111,19 @@ class Translator:
         return format_decimal(int(value), locale=LOCALES[self.lang])
 
     def percent(self, tenths: int) -> str:
-        """A rate given in tenths of a percent, with one decimal: 43,2 % (fr), 43,2% (nl)."""
+        """A rate given in tenths of a percent (:func:`asylstat.rates.tenths_of_percent`), with
+        one decimal: 43,2 % (fr), 43,2% (nl), 43.2% (en). The one formatter of rates, for the
+        reports and the notebooks alike: it never rounds (the rate is already whole tenths)."""
         pattern = self.locale.percent_formats[None].pattern
         pattern = pattern.replace("0%", "0.0%").replace("0 %", "0.0 %").replace(
             "0\u00a0%", "0.0\u00a0%")
         return format_percent(Decimal(int(tenths)) / Decimal(1000), format=pattern,
                               locale=LOCALES[self.lang])
+
+    def rate(self, tenths: int | None) -> str:
+        """A rate as plain text: :meth:`percent`, or message ``rate.na`` ("not applicable")
+        when there is none (a zero denominator)."""
+        return self.text("rate.na") if tenths is None else self.percent(tenths)
 
     def period(self, label: str) -> str:
         """A period label (``2024-07``, ``2024-Q3``, ``2024``) in words: juillet 2024,
@@ -154,3 +161,9 @@ class Translator:
             return self.text(f"country.{code}")
         iso = _ISO_OF_EUROSTAT.get(code, code)
         return self.locale.territories.get(iso, code)
+
+
+def bold(text: str) -> str:
+    """``text`` in Markdown strong emphasis: the notebooks' narratives (Markdown, from the same
+    messages as the reports) put a bullet's period or heading word in bold."""
+    return f"**{text}**"

@@ -1,4 +1,5 @@
-"""The pending notebook's narrative and chart. Every figure comes from a table."""
+"""The pending notebook's narrative and chart. Every figure comes from a table; every sentence
+from the report's message catalogues (:mod:`asylstat.report.i18n`)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from matplotlib.figure import Figure
 
 from asylstat.dataflows.dimensions import margin_code
 from asylstat.dataflows.pending import ASYPENCTZM, NAT_STILL_PROCESSED, NAT_STOCK_FLOW
+from asylstat.report.i18n import Translator, bold
 from asylstat.tables import Table
 
 _SOURCE = "Source: Immigration Office, eMigration data warehouse"
@@ -19,51 +21,60 @@ def _values(table: Table, **fixed: str) -> dict[str, int]:
     return {p: int(v) for p, v in zip(frame["TIME_PERIOD"], frame["OBS_VALUE"], strict=True)}
 
 
-def stock_flow_lines(stock_flow: Table) -> list[str]:
+#: the stages of NAT_STILL_PROCESSED, with the message naming each
+STAGES = (("AWAIT_FIRST", "nb.stage.await_first"), ("FIRST_NOT_FINAL", "nb.stage.first_not_final"),
+          ("APPEAL_PENDING", "nb.stage.appeal_pending"),
+          ("APPEAL_DECIDED", "nb.stage.appeal_decided"))
+
+
+def stock_flow_lines(stock_flow: Table, t: Translator) -> list[str]:
     """One sentence per month: the reconciliation and, when it does not close, why."""
     measures = {m: _values(stock_flow, measure=m)
                 for m in ("OPEN_START", "LODGED", "CLOSED", "OPEN_END", "DIFFERENCE")}
     lines = []
     for period in sorted(set().union(*measures.values())):
         start, lodged, closed, end, diff = (measures[m].get(period, 0) for m in measures)
-        line = (f"- **{period}** (applications): {start:,} open at the start + {lodged:,} "
-                f"lodged − {closed:,} closed = {start + lodged - closed:,}; "
-                f"{end:,} open at the end.")
+        line = "- " + t.text("nb.pen.flow", period=bold(t.period(period)),
+                             start=t.number(start), lodged=t.number(lodged),
+                             closed=t.number(closed), expected=t.number(start + lodged - closed),
+                             end=t.number(end))
         if start + lodged - closed != end:
-            line += (f" **Difference {start + lodged - closed - end:,}**: applications closed "
-                     f"before they were lodged ({diff:,} counted) — a warehouse fault to "
-                     "report to ICT.")
+            line += " " + t.text("nb.pen.flow_fault",
+                                 difference=t.number(start + lodged - closed - end),
+                                 counted=t.number(diff))
         lines.append(line)
     return lines
 
 
-def narrative_for(tables: list[Table]) -> str:
+def narrative_for(tables: list[Table], lang: str = "en") -> str:
+    """The narrative of the pending tables, in ``lang`` (the report's message catalogues)."""
+    t = Translator(lang)
     by_name = {t.name: t for t in tables}
     lines = []
     pending = by_name.get(ASYPENCTZM.name)
     if pending is not None:
         persons = _values(pending)
         if not persons:
-            lines.append("- No person had a pending application at the end of the months.")
+            lines.append("- " + t.text("nb.pen.none"))
         for period in sorted(persons):
-            lines.append(f"- **{period}**: {persons[period]:,} persons had an application "
-                         f"pending on the last day of the month ({ASYPENCTZM.name}).")
+            lines.append("- " + t.text("nb.pen.month", persons[period],
+                                       period=bold(t.period(period)),
+                                       persons=t.number(persons[period]), table=pending.name))
     else:
-        lines.append(f"- {ASYPENCTZM.name} is monthly: this run's period has none.")
+        lines.append("- " + t.text("nb.pen.monthly_only"))
     still = by_name.get(NAT_STILL_PROCESSED.name)
     if still is not None:
         totals = _values(still)
         if totals:
             last = max(totals, key=lambda p: (len(p), p))
-            stages = {code: _values(still, stage=code).get(last, 0)
-                      for code in ("AWAIT_FIRST", "FIRST_NOT_FINAL", "APPEAL_PENDING",
-                                   "APPEAL_DECIDED")}
-            parts = ", ".join(f"{v:,} {k}" for k, v in stages.items())
-            lines.append(f"- Still being processed on the last day of {last}: "
-                         f"{totals[last]:,} applications ({parts}).")
+            parts = [t.text(key, count=t.number(_values(still, stage=code).get(last, 0)))
+                     for code, key in STAGES]
+            lines.append("- " + t.text("nb.pen.still", totals[last], period=t.period(last),
+                                       applications=t.number(totals[last]),
+                                       stages=t.join(parts)))
     flow = by_name.get(NAT_STOCK_FLOW.name)
     if flow is not None:
-        lines += stock_flow_lines(flow)
+        lines += stock_flow_lines(flow, t)
     return "\n".join(lines)
 
 

@@ -7,14 +7,12 @@ person counts are rounded the same way; Dublin figures are published unrounded; 
 are computed from exact figures and published with one decimal.
 
 Counts are whole numbers, so "nearest" never ties: the remainder of a count divided by 5 is 0, 1
-or 2 (rounded down) or 3 or 4 (rounded up). Rates are kept as whole tenths of a percent (the
-``PCT1`` unit of :class:`asylstat.tables.Table`), rounded half away from zero from the exact
-integers, never through a binary float.
+or 2 (rounded down) or 3 or 4 (rounded up). Rates are not rounded here: they are computed from
+the exact figures by :func:`asylstat.rates.tenths_of_percent`, the one rate function.
 """
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
 from numbers import Integral
 
 #: the rounding base of statistics.md, "Dissemination"
@@ -35,19 +33,3 @@ def round_to_base(count: int) -> int:
         raise ValueError(f"a count cannot be negative: {number}")
     remainder = number % BASE
     return number - remainder if remainder < (BASE + 1) // 2 else number + BASE - remainder
-
-
-def tenths_of_percent(numerator: int, denominator: int) -> int | None:
-    """``100 * numerator / denominator`` in whole tenths of a percent (43.2 % → 432), rounded
-    half away from zero from the exact integers; ``None`` when the denominator is 0. A
-    negative numerator gives a negative rate (a fall)."""
-    if denominator == 0:
-        return None
-    exact = Decimal(1000 * int(numerator)) / Decimal(int(denominator))
-    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-def change_tenths(current: int, earlier: int) -> int | None:
-    """The relative change from ``earlier`` to ``current`` in tenths of a percent (``None``
-    when ``earlier`` is 0: no meaningful change)."""
-    return tenths_of_percent(current - earlier, earlier)

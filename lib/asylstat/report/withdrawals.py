@@ -1,4 +1,5 @@
-"""The withdrawals notebook's narrative and chart. Every figure comes from a table."""
+"""The withdrawals notebook's narrative and chart. Every figure comes from a table; every
+sentence from the report's message catalogues (:mod:`asylstat.report.i18n`)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,14 @@ from matplotlib.figure import Figure
 
 from asylstat.dataflows.dimensions import margin_code
 from asylstat.dataflows.withdrawals import ASYWITHM, NAT_WAIVED
+from asylstat.report.i18n import Translator, bold
 from asylstat.tables import Table
 
 _SOURCE = "Source: Immigration Office, eMigration data warehouse"
 _TYPES = (("EXPL", "explicit"), ("IMPL", "implicit"), ("UNK", "unknown kind"))
+#: the types of withdrawal, with the message counting each in the narrative
+_TYPE_MESSAGES = (("EXPL", "nb.wd.explicit"), ("IMPL", "nb.wd.implicit"),
+                  ("UNK", "nb.wd.unknown"))
 
 
 def _values(table: Table, **fixed: str) -> dict[str, int]:
@@ -20,22 +25,25 @@ def _values(table: Table, **fixed: str) -> dict[str, int]:
     return {p: int(v) for p, v in zip(frame["TIME_PERIOD"], frame["OBS_VALUE"], strict=True)}
 
 
-def narrative_for(tables: list[Table]) -> str:
+def narrative_for(tables: list[Table], lang: str = "en") -> str:
+    """The narrative of the withdrawal tables, in ``lang`` (the report's message catalogues)."""
+    t = Translator(lang)
     by_name = {t.name: t for t in tables}
     table = by_name.get(ASYWITHM.name)
     lines = []
     if table is None:
-        lines.append(f"- {ASYWITHM.name} is monthly: this run's period has none.")
+        lines.append("- " + t.text("nb.wd.monthly_only"))
     else:
         total = _values(table)
         if not total:
-            lines.append("- No application was withdrawn in the period.")
-        by_type = {code: _values(table, withdr=code) for code, _ in _TYPES}
+            lines.append("- " + t.text("nb.wd.none"))
+        by_type = {code: _values(table, withdr=code) for code, _ in _TYPE_MESSAGES}
         for period in sorted(total):
-            parts = ", ".join(f"{by_type[code].get(period, 0):,} {label}"
-                              for code, label in _TYPES)
-            lines.append(f"- **{period}**: {total[period]:,} persons withdrew an application "
-                         f"({parts}).")
+            parts = [t.text(key, count=t.number(by_type[code].get(period, 0)))
+                     for code, key in _TYPE_MESSAGES]
+            lines.append("- " + t.text("nb.wd.month", total[period],
+                                       period=bold(t.period(period)),
+                                       persons=t.number(total[period]), kinds=t.join(parts)))
     waived = by_name.get(NAT_WAIVED.name)
     if waived is not None:
         totals = _values(waived)
@@ -43,8 +51,9 @@ def narrative_for(tables: list[Table]) -> str:
             last = max(totals, key=lambda p: (len(p), p))
             early = (_values(waived, stage="NOT_LODGED").get(last, 0)
                      + _values(waived, stage="AWAIT_FIRST").get(last, 0))
-            lines.append(f"- Waived in {last}: {totals[last]:,} applications, {early:,} of "
-                         "them before any first-instance decision.")
+            lines.append("- " + t.text("nb.wd.waived", totals[last], period=t.period(last),
+                                       applications=t.number(totals[last]),
+                                       early=t.number(early)))
     return "\n".join(lines)
 
 
@@ -64,7 +73,7 @@ def withdrawals_chart(table: Table) -> Figure:
         heights = [values.get(m, 0) for m in months]
         ax.bar(months, heights, bottom=bottom, label=label)
         bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
-    ax.set_title(f"Persons whose application was withdrawn ({table.name})")
+    ax.set_title("Persons whose application was withdrawn (MIGR_ASYWITHM)")
     ax.set_xlabel("month")
     ax.set_ylabel("persons")
     ax.legend(frameon=False)
