@@ -16,6 +16,13 @@ from ._write import TABLE_COLUMNS, schema_ddl, write_table
 
 log = logging.getLogger(__name__)
 
+#: the catalog name under which the file being built is attached (see build_warehouse)
+BUILD_CATALOG = "asylstat_synthetic_build"
+
+
+def _sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
 
 @dataclass(frozen=True)
 class SyntheticReport:
@@ -32,13 +39,19 @@ class SyntheticReport:
 def build_warehouse(
     path: str | Path, *, scale: float = 1.0, seed: int = 8622007, schema: str = "dwh",
 ) -> SyntheticReport:
-    """Generate a synthetic warehouse into the DuckDB file ``path`` (replaced atomically).
+    """Generate a synthetic warehouse into the DuckDB file ``path`` (replaced atomically; its
+    folder is created when absent).
 
-    The content depends only on ``scale`` and ``seed``: same arguments, same tables.
+    The content depends only on ``scale`` and ``seed``: same arguments, same tables. Any file
+    name works: DuckDB names a database file's catalog after the file (``dwh.duckdb`` is
+    catalog ``dwh``), which would make ``dwh.person`` ambiguous with the schema ``dwh``, so the
+    file is written through an attachment under a catalog name of its own
+    (:data:`BUILD_CATALOG`).
     """
     if scale <= 0:
         raise ValueError("scale must be positive")
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
     tmp.unlink(missing_ok=True)
     rng = np.random.Generator(np.random.PCG64(seed))
@@ -47,13 +60,17 @@ def build_warehouse(
     faults = plant_faults(rng, world)
     counts: dict[str, int] = {}
     try:
-        con = duckdb.connect(str(tmp))
+        con = duckdb.connect()
         try:
             con.execute("SET enable_progress_bar = false")
+            con.execute(f"ATTACH {_sql_string(str(tmp))} AS {BUILD_CATALOG}")
+            con.execute(f"USE {BUILD_CATALOG}")
             con.execute(schema_ddl(schema))
             for table in TABLE_COLUMNS:
                 counts[table] = write_table(con, world, table, schema)
-            con.execute("CHECKPOINT")
+            con.execute(f"CHECKPOINT {BUILD_CATALOG}")
+            con.execute("USE memory")
+            con.execute(f"DETACH {BUILD_CATALOG}")
         finally:
             con.close()
         os.replace(tmp, path)

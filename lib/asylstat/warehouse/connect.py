@@ -49,10 +49,12 @@ class Warehouse:
     con: BaseBackend
     schema: str
     url: str  # without password
+    #: where the contract tables are for Ibis: the schema, or (DuckDB) ``(catalog, schema)``
+    database: str | tuple[str, str] | None = None
 
     def raw(self, table: str) -> ibis.Table:
         """A contract table as stored (every version of every row)."""
-        return self.con.table(table, database=self.schema)
+        return self.con.table(table, database=self.database or self.schema)
 
 
 def duckdb_path(url: str) -> Path:
@@ -165,12 +167,16 @@ def spark_backend() -> Any:
 def connect(url: str, schema: str = "dwh") -> Warehouse:
     """Open the warehouse read-only and check its structure; raise :class:`WarehouseError`."""
     shown = redact_url(url)
+    database: str | tuple[str, str] = schema
     try:
         if url.startswith("duckdb:///"):
             path = duckdb_path(url)
             if not path.is_file():
                 raise WarehouseUnreachable(f"the warehouse file {path} does not exist")
             con = ibis.duckdb.connect(str(path), read_only=True, **duckdb_settings())
+            # DuckDB names the file's catalog after the file: ``dwh.duckdb`` is catalog
+            # ``dwh``, and a bare ``dwh.person`` would be ambiguous with the schema ``dwh``
+            database = (con.current_catalog, schema)
         elif url.startswith(("postgresql://", "postgres://")):
             parts = urlparse(url)
             con = ibis.postgres.connect(
@@ -187,27 +193,30 @@ def connect(url: str, schema: str = "dwh") -> Warehouse:
     except Exception as exc:  # the drivers raise many kinds; all mean "cannot reach it"
         raise WarehouseUnreachable(f"cannot open the warehouse {shown}: "
                                    f"{type(exc).__name__}: {exc}") from exc
-    problems = contract_problems(con, schema)
+    problems = contract_problems(con, schema, database)
     if problems:
         raise ContractViolation(
             f"the warehouse {shown} (schema {schema}) breaks the contract: "
             + "; ".join(problems))
     log.info("connected to %s (schema %s), contract tables present", shown, schema)
-    return Warehouse(con=con, schema=schema, url=shown)
+    return Warehouse(con=con, schema=schema, url=shown, database=database)
 
 
-def contract_problems(con: BaseBackend, schema: str) -> list[str]:
-    """Every table or column of the contract that is missing or of the wrong type."""
+def contract_problems(con: BaseBackend, schema: str,
+                      database: str | tuple[str, str] | None = None) -> list[str]:
+    """Every table or column of the contract that is missing or of the wrong type
+    (``database``: where Ibis finds ``schema``, see :class:`Warehouse`)."""
     problems: list[str] = []
+    database = database or schema
     try:
-        present = set(con.list_tables(database=schema))
+        present = set(con.list_tables(database=database))
     except Exception as exc:
         return [f"schema {schema!r} cannot be listed ({type(exc).__name__}: {exc})"]
     for table, columns in contract_tables().items():
         if table not in present:
             problems.append(f"table {schema}.{table} is missing")
             continue
-        actual = con.table(table, database=schema).schema()
+        actual = con.table(table, database=database).schema()
         missing = [c for c in columns if c not in actual]
         if missing:
             problems.append(f"{schema}.{table} lacks column(s) {', '.join(missing)}")
