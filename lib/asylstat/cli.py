@@ -2,6 +2,9 @@
 ``asylstat demo-dwh`` (``make`` wraps these).
 
 An unknown option is an error (exit 2), as is a malformed parameter, before anything runs.
+``asylstat run`` shows the run's steps on stderr as they start and end (``[3/7] validation …
+2.1 s, 312 rules``) and, when ``ASYLSTAT_EVENTS`` names a file, records them there as JSON
+lines (:mod:`asylstat.events`; the benchmark reads them).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from asylstat import paths
+from asylstat import events, paths
 from asylstat.params import ParameterError, RunParameters, check_url
 from asylstat.run import EXIT_PARAMETERS, run_production
 
@@ -136,7 +139,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_PARAMETERS
     if not args.dwh_url:
         ensure_demo_warehouse(paths.demo_warehouse())
-    outcome = run_production(params)
+    with events.listening(events.ProgressDisplay(sys.stderr),
+                          *events.listeners_from_environment()):
+        outcome = run_production(params)
     stream = sys.stdout if outcome.exit_code == 0 else sys.stderr
     stream.write(outcome.message + "\n")
     return outcome.exit_code

@@ -1,53 +1,89 @@
-"""A production run (outputs.md): validate → check the warehouse → execute the domain
-notebooks in a staging folder → collect their tables → validate → write → publish atomically.
+"""A production run (outputs.md) as a recipe of seven steps, each a function returning a typed
+result and timed as a step event (:mod:`asylstat.events`: the log, the progress display and the
+benchmark read them):
+
+1. **check the warehouse** — connect, check the contract's structure, open the as-of snapshot;
+2. **snapshot** — on DuckDB, the derivations every notebook shares, computed once;
+3. **domain tables** — the domain notebooks executed in the staging folder, their tables
+   collected; alongside, in the run's own process: row counts, data quality, report tables;
+4. **validation** — the output rules, the plausibility warnings, the data-quality findings;
+5. **dissemination** — public tables and narrative reports (skipped when validation blocks);
+6. **write** — transmission files (only when nothing blocks), national CSVs, workbook,
+   validation, revisions, and the manifest last (:mod:`asylstat.manifest`);
+7. **publish** — the run moves to ``<OUTPUT_DIR>/<PERIOD>/`` (or, blocked, to ``failed/``).
+
+The run's folder, from staging to published, archived or failed, and the lock that keeps two
+runs of one period apart, are :mod:`asylstat.lifecycle`'s.
 
 Exit statuses: 0 published; 1 blocked by a validation error (kept in ``failed/``); 2 bad
-parameters (nothing written); 3 warehouse unreachable or breaking the contract (nothing
-written); 4 the run crashed (kept in ``failed/``).
+parameters, or another run of the period in progress in the output folder (nothing written);
+3 warehouse unreachable or breaking the contract (nothing written); 4 the run crashed (kept in
+``failed/``).
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import platform
-import secrets
-import subprocess
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from asylstat import paths
+from asylstat import events, paths
 from asylstat.audit.revisions import write_revisions
 from asylstat.checks import RuleResult, blocking, summarise
 from asylstat.checks.outputs import validate_outputs
 from asylstat.checks.quality import DataQualityReport, check_warehouse
 from asylstat.checks.warnings import WarningReport, output_warnings
 from asylstat.domains import all_domains, domain, spec_of
+from asylstat.lifecycle import (
+    SHARED_SNAPSHOT,
+    STAGING,
+    PeriodLock,
+    Recovered,
+    RunInProgress,
+    fail,
+    published_run_id,
+    recover_stale_staging,
+    remove_shared_snapshot_files,
+    shared_snapshot_file,
+    staging_folder,
+)
+from asylstat.lifecycle import publish as publish_folder
+from asylstat.manifest import RunRecord, code_version, utc_text, write_manifest
 from asylstat.params import RunParameters, format_as_of, redact_url
 from asylstat.scraps import read_tables
 from asylstat.tables import Table
-from asylstat.warehouse.connect import WarehouseError, connect
+from asylstat.warehouse.connect import Warehouse, WarehouseError, connect
 from asylstat.warehouse.contract import contract_tables
-from asylstat.warehouse.snapshot import Snapshot
-from asylstat.write.files import (
-    file_inventory,
-    national_csv_text,
-    sha256_file,
-    validation_html,
-    write_json,
-    write_text,
-)
+from asylstat.warehouse.snapshot import SHARED, Snapshot
+from asylstat.write.files import national_csv_text, validation_html, write_json, write_text
 from asylstat.write.sdmx import write_sdmx_csv
 from asylstat.write.workbook import write_workbook
+
+__all__ = ["EXIT_BLOCKED", "EXIT_CRASHED", "EXIT_OK", "EXIT_PARAMETERS", "EXIT_WAREHOUSE",
+           "SHARED_SNAPSHOT", "STAGING", "STEPS", "RunOutcome", "code_version",
+           "recover_stale_staging", "run_production"]
 
 log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_BLOCKED, EXIT_PARAMETERS, EXIT_WAREHOUSE, EXIT_CRASHED = 0, 1, 2, 3, 4
-STAGING = ".staging"
-#: in a run's staging folder: its shared snapshot, warehouse records, so under internal/
-SHARED_SNAPSHOT = "internal/shared_snapshot.duckdb"
+#: the run's steps, in order (the events carry their number and name)
+STEPS = ("check the warehouse", "snapshot", "domain tables", "validation", "dissemination",
+         "write", "publish")
+(CHECK, SNAPSHOT, DOMAIN_TABLES, VALIDATION, DISSEMINATION, WRITE, PUBLISH) = range(1, 8)
+
+
+def _step(number: int, run_id: str | None) -> AbstractContextManager[events.StepCounts]:
+    """Step ``number`` of :data:`STEPS`, timed (:func:`events.step`)."""
+    return events.step(STEPS[number - 1], number, len(STEPS), run_id=run_id)
+
+
+def _alongside(part: str, run_id: str | None) -> AbstractContextManager[events.StepCounts]:
+    """A part of the run's own work beside step 3 (the domain notebooks), timed."""
+    return events.step(part, DOMAIN_TABLES, len(STEPS), run_id=run_id, track="alongside")
 
 
 @dataclass(frozen=True)
@@ -59,32 +95,35 @@ class RunOutcome:
 
 def new_run_id(now: datetime) -> str:
     """``YYYYMMDDTHHMMSSZ-xxxxxxxx`` (UTC start time, 8 random hex digits)."""
+    import secrets
+
     return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
 
 
-def code_version() -> dict[str, object]:
-    """The checkout's commit and whether it has uncommitted changes."""
-    root = paths.project_root()
-    try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
-                                text=True, check=True).stdout.strip()
-        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                                    cwd=root, capture_output=True, text=True,
-                                    check=True).stdout.strip())
-    except (OSError, subprocess.CalledProcessError):
-        return {"commit": None, "dirty": None}
-    return {"commit": commit, "dirty": dirty}
+# --------------------------------------------------------------------- 1. the warehouse
+
+@dataclass(frozen=True)
+class CheckedWarehouse:
+    warehouse: Warehouse
+    snapshot: Snapshot
 
 
-def row_counts(snap: Snapshot) -> dict[str, int]:
-    """Rows of every contract table in the as-of view (resolved: one per key)."""
-    return {name: int(snap.view(name).count().to_pyarrow().as_py())
-            for name in contract_tables()}
+def check_the_warehouse(params: RunParameters, run_id: str) -> CheckedWarehouse:
+    """Connect and check the contract's structure (:class:`WarehouseError` when unusable)."""
+    with _step(CHECK, run_id) as counts:
+        log.info("checking the warehouse %s as of %s", redact_url(params.dwh_url),
+                 format_as_of(params.as_of))
+        warehouse = connect(params.dwh_url, params.schema)
+        snap = Snapshot(warehouse, params.as_of)
+        counts["contract tables"] = len(contract_tables())
+    return CheckedWarehouse(warehouse=warehouse, snapshot=snap)
 
 
-def shared_snapshot_file(stage: Path) -> Path:
-    """Absolute: the notebooks run in notebooks/, and OUTPUT_DIR may be relative."""
-    return (stage / SHARED_SNAPSHOT).resolve()
+# ---------------------------------------------------------------------- 2. the snapshot
+
+@dataclass(frozen=True)
+class SharedSnapshot:
+    path: Path | None  # None: not a DuckDB warehouse, each notebook derives for itself
 
 
 def share_snapshot(snap: Snapshot, stage: Path) -> Path | None:
@@ -92,14 +131,13 @@ def share_snapshot(snap: Snapshot, stage: Path) -> Path | None:
     every domain notebook attaches read-only (``Snapshot.write_shared``); other engines keep
     them in each notebook's session. The file holds resolved warehouse records, so it lies in
     the run's ``internal/``; the run removes it once the notebooks and its own tables are done
-    (:func:`remove_shared_snapshot`), so that no published, archived or blocked run keeps it.
-    A killed run's staging folder keeps it, whole, like everything else."""
+    (:func:`remove_shared_snapshot`), so that no published, archived or blocked run keeps it;
+    a killed run's copy is deleted when the next run recovers its folder (lifecycle.py)."""
     if snap.warehouse.con.name != "duckdb":
         return None
     all_domains()  # every module declaring a shared derivation is imported
     path = shared_snapshot_file(stage)
     path.parent.mkdir(parents=True, exist_ok=True)
-    log.info("[2/5] computing the snapshot the notebooks share")
     snap.write_shared(path)
     return path
 
@@ -108,51 +146,51 @@ def remove_shared_snapshot(snap: Snapshot, stage: Path) -> None:
     """Stop using the shared snapshot and remove it (a cache, recomputable from the
     warehouse: no output and no evidence of the run)."""
     snap.detach_shared()
-    path = shared_snapshot_file(stage)
-    for leftover in (path, path.with_name(path.name + ".wal")):
-        leftover.unlink(missing_ok=True)
+    remove_shared_snapshot_files(stage)
 
 
-def warehouse_work(snap: Snapshot, params: RunParameters
+def snapshot_step(snap: Snapshot, staging: Path, run_id: str) -> SharedSnapshot:
+    with _step(SNAPSHOT, run_id) as counts:
+        path = share_snapshot(snap, staging)
+        counts["shared derivations"] = len(SHARED) if path is not None else 0
+    return SharedSnapshot(path=path)
+
+
+# ----------------------------------------------------------------- 3. the domain tables
+
+@dataclass(frozen=True)
+class DomainTables:
+    tables: list[Table]
+    row_counts: dict[str, int]  # the warehouse's, as of as_of (for the manifest)
+    quality: DataQualityReport
+    basis: list[Table]  # the report's own tables
+
+
+def row_counts(snap: Snapshot) -> dict[str, int]:
+    """Rows of every contract table in the as-of view (resolved: one per key)."""
+    return {name: int(snap.view(name).count().to_pyarrow().as_py())
+            for name in contract_tables()}
+
+
+def warehouse_work(snap: Snapshot, params: RunParameters, run_id: str | None = None
                    ) -> tuple[dict[str, int], DataQualityReport, list[Table]]:
     """What the run asks of the warehouse itself, done in the run's process while the domain
     notebooks execute in theirs (it needs none of their tables, and the notebooks leave a
     core idle while kernels start and when the last one runs alone): the row counts for the
     manifest, the data-quality rules, and the report's own tables. Only this thread uses
-    ``snap``'s connection until it returns."""
+    ``snap``'s connection until it returns. Each part is timed on the ``alongside`` track."""
     from asylstat.report.stage import report_basis
 
-    log.info("[2/5] alongside: counting the warehouse's rows")
-    counts = row_counts(snap)
-    log.info("[2/5] alongside: checking the warehouse's data quality as of %s",
-             format_as_of(params.as_of))
-    quality = check_warehouse(snap, params.period.months())
-    log.info("[2/5] alongside: the report's own tables")
-    basis = report_basis(snap, params.period)
-    log.info("[2/5] alongside: done")
-    return counts, quality, basis
-
-
-def recover_stale_staging(output_dir: Path) -> None:
-    """Move staging folders left by crashed or killed runs to ``failed/`` (kept whole)."""
-    staging_root = output_dir / STAGING
-    if not staging_root.is_dir():
-        return
-    for period_dir in sorted(p for p in staging_root.iterdir() if p.is_dir()):
-        for run_dir in sorted(p for p in period_dir.iterdir() if p.is_dir()):
-            target = output_dir / "failed" / period_dir.name / run_dir.name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            log.warning("an earlier run did not finish: moving %s to %s", run_dir, target)
-            os.replace(run_dir, _unused(target))
-
-
-def _unused(path: Path) -> Path:
-    """``path`` itself, or ``path.2``, ``path.3``… so that nothing is ever overwritten."""
-    candidate, n = path, 1
-    while candidate.exists():
-        n += 1
-        candidate = path.with_name(f"{path.name}.{n}")
-    return candidate
+    with _alongside("row counts", run_id) as counts:
+        found = row_counts(snap)
+        counts["warehouse tables"] = len(found)
+    with _alongside("data quality", run_id) as counts:
+        quality = check_warehouse(snap, params.period.months())
+        counts["rules"] = len(quality.results)
+    with _alongside("report tables", run_id) as counts:
+        basis = report_basis(snap, params.period)
+        counts["tables"] = len(basis)
+    return found, quality, basis
 
 
 def execute_notebook(domain_name: str, params: RunParameters, out_dir: Path,
@@ -189,6 +227,71 @@ def run_notebooks(params: RunParameters, out_dir: Path,
     return [table for notebook in executed for table in read_tables(notebook)]
 
 
+def domain_tables(params: RunParameters, snap: Snapshot, staging: Path,
+                  shared: SharedSnapshot, run_id: str) -> DomainTables:
+    with _step(DOMAIN_TABLES, run_id) as counts:
+        with ThreadPoolExecutor(max_workers=1) as alongside:
+            warehouse_side = alongside.submit(warehouse_work, snap, params, run_id)
+            tables = run_notebooks(params, staging / "notebooks", shared.path)
+            found, quality, basis = warehouse_side.result()
+        counts["notebooks"] = len(all_domains())
+        counts["tables"] = len(tables)
+    return DomainTables(tables=tables, row_counts=found, quality=quality, basis=basis)
+
+
+# -------------------------------------------------------------------- 4. the validation
+
+@dataclass(frozen=True)
+class Validation:
+    results: list[RuleResult]
+    warnings: WarningReport
+
+    @property
+    def blocking(self) -> list[RuleResult]:
+        return blocking(self.results)
+
+
+def validation_step(built: DomainTables, snap: Snapshot, run_id: str) -> Validation:
+    with _step(VALIDATION, run_id) as counts:
+        results = validate_outputs(built.tables, spec_of)
+        warnings = output_warnings(built.tables, snap, spec_of)
+        results = [*results, *warnings.results, *built.quality.results]
+        counts["rules"] = len(results)
+        counts["errors"] = len(blocking(results))
+    return Validation(results=results, warnings=warnings)
+
+
+# ----------------------------------------------------------------- 5. the dissemination
+
+@dataclass(frozen=True)
+class Dissemination:
+    results: list[RuleResult]  # its own checks (public tables, report pages, PDFs)
+    skipped: bool  # validation blocked: nothing public is made
+
+
+def dissemination_step(staging: Path, params: RunParameters, built: DomainTables,
+                       validation: Validation, metadata: dict[str, str],
+                       run_id: str) -> Dissemination:
+    with _step(DISSEMINATION, run_id) as counts:
+        if validation.blocking:
+            counts["skipped (validation errors)"] = 1
+            return Dissemination(results=[], skipped=True)
+        from asylstat.report.stage import make_dissemination
+
+        results = make_dissemination(staging, params.period, built.basis, built.tables,
+                                     metadata)
+        counts["rules"] = len(results)
+    return Dissemination(results=results, skipped=False)
+
+
+# ------------------------------------------------------------------------- 6. the write
+
+@dataclass(frozen=True)
+class Written:
+    results: list[RuleResult]  # every rule of the run
+    manifest: Path
+
+
 def write_outputs(stage: Path, params: RunParameters, tables: list[Table],
                   results: list[RuleResult], metadata: dict[str, str], *,
                   quality: DataQualityReport | None = None,
@@ -221,112 +324,107 @@ def write_outputs(stage: Path, params: RunParameters, tables: list[Table],
         write_json(quality.internal(), stage / "internal" / "data_quality.json")
 
 
-def publish(stage: Path, params: RunParameters, run_id: str) -> Path:
-    """Move the complete run to ``<OUTPUT_DIR>/<PERIOD>/``, the previous one to the archive."""
-    out = params.output_dir
-    target = out / params.period.label
-    if target.exists():
-        previous_id = _manifest_run_id(target) or f"unknown-{run_id}"
-        archived = _unused(out / "archive" / params.period.label / previous_id)
-        archived.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(target, archived)
-        log.info("previous run of %s archived to %s", params.period.label, archived)
-    os.replace(stage, target)
-    return target
+def write_step(staging: Path, params: RunParameters, checked: CheckedWarehouse,
+               built: DomainTables, validation: Validation, dissemination: Dissemination,
+               metadata: dict[str, str], *, run_id: str, started: datetime,
+               recovered: Sequence[Recovered]) -> Written:
+    with _step(WRITE, run_id) as counts:
+        results = [*validation.results, *dissemination.results]
+        write_outputs(staging, params, built.tables, results, metadata,
+                      quality=built.quality, warnings=validation.warnings)
+        revisions = write_revisions(staging, built.tables,
+                                    params.output_dir / params.period.label,
+                                    period=params.period.label, run_id=run_id,
+                                    as_of=format_as_of(params.as_of))
+        manifest = write_manifest(RunRecord(
+            run_id=run_id, params=params, started=started, finished=datetime.now(UTC),
+            warehouse_url=checked.warehouse.url, row_counts=built.row_counts,
+            tables=[t.name for t in built.tables], validation=summarise(results),
+            revisions=revisions, recovered=tuple(recovered)), staging)
+        counts["files"] = sum(1 for p in staging.rglob("*") if p.is_file())
+    return Written(results=results, manifest=manifest)
 
 
-def _manifest_run_id(folder: Path) -> str | None:
-    import json
+# ----------------------------------------------------------------------- 7. the publish
 
-    try:
-        return str(json.loads((folder / "manifest.json").read_text())["run_id"])
-    except (OSError, ValueError, KeyError):
-        return None
+def publish_step(staging: Path, params: RunParameters, written: Written,
+                 run_id: str) -> RunOutcome:
+    """Publish (the previous run to the archive), or keep a blocked run in ``failed/``."""
+    with _step(PUBLISH, run_id) as counts:
+        errors = blocking(written.results)
+        label, out = params.period.label, params.output_dir
+        if errors:
+            where = fail(staging, out, label, run_id)
+            counts["blocked by errors"] = len(errors)
+            return RunOutcome(EXIT_BLOCKED, blocked_message(errors, where), where)
+        where = publish_folder(staging, out, label, run_id, published_run_id(out / label))
+        counts["published"] = 1
+    flagged = [r for r in written.results if r.severity == "warning" and r.status == "fail"]
+    return RunOutcome(EXIT_OK, f"Run {run_id} of {label} published in {where}"
+                      + (f"; {len(flagged)} warning(s) and data-quality finding(s) to read in "
+                         "validation/validation.html there (record keys for ICT in "
+                         "internal/data_quality.json)." if flagged else "."), where)
 
 
-def fail(stage: Path, params: RunParameters, run_id: str) -> Path:
-    target = _unused(params.output_dir / "failed" / params.period.label / run_id)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(stage, target)
-    return target
-
+# ------------------------------------------------------------------------------ the run
 
 def run_production(params: RunParameters) -> RunOutcome:
     """The whole run. Never raises for an expected failure: the outcome says what happened."""
     started = datetime.now(UTC)
-    log.info("[1/5] checking the warehouse %s as of %s", redact_url(params.dwh_url),
-             format_as_of(params.as_of))
+    run_id = new_run_id(started)
     try:
-        warehouse = connect(params.dwh_url, params.schema)
-        snap = Snapshot(warehouse, params.as_of)
+        checked = check_the_warehouse(params, run_id)
     except WarehouseError as exc:
         return RunOutcome(EXIT_WAREHOUSE, f"The warehouse cannot be used: {exc}. Nothing was "
                           "written. Check DWH_URL and DWH_SCHEMA, or ask ICT whether the "
                           "warehouse is up and follows the contract (dwh-contract.md).")
-    run_id = new_run_id(started)
-    recover_stale_staging(params.output_dir)
-    stage = params.output_dir / STAGING / params.period.label / run_id
-    stage.mkdir(parents=True)
+    lock = PeriodLock(params.output_dir, params.period.label)
+    try:
+        lock.acquire(run_id, utc_text(started))
+    except RunInProgress as busy:
+        return RunOutcome(EXIT_PARAMETERS, in_progress_message(busy))
+    try:
+        return _run_locked(params, checked, lock, run_id=run_id, started=started)
+    finally:
+        lock.release()
+
+
+def _run_locked(params: RunParameters, checked: CheckedWarehouse, lock: PeriodLock, *,
+                run_id: str, started: datetime) -> RunOutcome:
+    """Steps 2 to 7, holding the period's lock."""
+    recovered = recover_stale_staging(params.output_dir, holding=lock)
+    staging = staging_folder(params.output_dir, params.period.label, run_id)
+    staging.mkdir(parents=True)
+    snap = checked.snapshot
     metadata = {"run_id": run_id, "period": params.period.label, "kind": params.kind,
-                "as_of": format_as_of(params.as_of), "warehouse": warehouse.url,
+                "as_of": format_as_of(params.as_of), "warehouse": checked.warehouse.url,
                 "schema": params.schema, "code_version": str(code_version().get("commit"))}
     try:
-        shared_file = share_snapshot(snap, stage)
-        log.info("[2/5] executing the domain notebooks (run %s)", run_id)
-        with ThreadPoolExecutor(max_workers=1) as alongside:
-            warehouse_side = alongside.submit(warehouse_work, snap, params)
-            tables = run_notebooks(params, stage / "notebooks", shared_file)
-            counts, quality, basis = warehouse_side.result()
-        log.info("[3/5] validating %d tables", len(tables))
-        results = validate_outputs(tables, spec_of)
-        warnings = output_warnings(tables, snap, spec_of)
-        results = [*results, *warnings.results, *quality.results]
-        if not blocking(results):
-            from asylstat.report.stage import make_dissemination
-
-            log.info("[4/5] public tables and narrative reports")
-            results = [*results, *make_dissemination(stage, params.period, basis, tables,
-                                                     metadata)]
-        remove_shared_snapshot(snap, stage)  # before the manifest lists the files
-        log.info("[4/5] writing the outputs")
-        write_outputs(stage, params, tables, results, metadata, quality=quality,
-                      warnings=warnings)
-        revisions = write_revisions(stage, tables, params.output_dir / params.period.label,
-                                    period=params.period.label, run_id=run_id,
-                                    as_of=format_as_of(params.as_of))
-        manifest = {
-            "run_id": run_id, "period": params.period.label, "kind": params.kind,
-            "as_of": format_as_of(params.as_of),
-            "started_at": started.isoformat().replace("+00:00", "Z"),
-            "finished_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
-            "code_version": code_version(), "lock_sha256": sha256_file(paths.lock_file()),
-            "warehouse": {"url": warehouse.url, "schema": params.schema, "row_counts": counts},
-            "parameters": params.as_dict(), "tables": [t.name for t in tables],
-            "outputs": file_inventory(stage), "validation": summarise(results),
-            "previous_run_id": (revisions["previous"] or {}).get("run_id"),
-            "revisions": revisions["summary"],
-            "environment": {"python": platform.python_version(), "lock_file":
-                            paths.lock_file().name}}
-        write_json(manifest, stage / "manifest.json")
+        shared = snapshot_step(snap, staging, run_id)
+        built = domain_tables(params, snap, staging, shared, run_id)
+        validation = validation_step(built, snap, run_id)
+        dissemination = dissemination_step(staging, params, built, validation, metadata,
+                                           run_id)
+        remove_shared_snapshot(snap, staging)  # before the manifest lists the files
+        written = write_step(staging, params, checked, built, validation, dissemination,
+                             metadata, run_id=run_id, started=started, recovered=recovered)
     except Exception as exc:  # a crash: keep the evidence whole
         log.exception("the run crashed")
-        remove_shared_snapshot(snap, stage)
-        where = fail(stage, params, run_id)
+        remove_shared_snapshot(snap, staging)
+        where = fail(staging, params.output_dir, params.period.label, run_id)
         return RunOutcome(EXIT_CRASHED, f"The run crashed: {type(exc).__name__}: {exc}. "
                           f"Everything it made is kept in {where}; the executed notebooks "
                           "there show the failing cell. The published run of "
                           f"{params.period.label}, if any, is untouched.", where)
-    errors = blocking(results)
-    if errors:
-        where = fail(stage, params, run_id)
-        return RunOutcome(EXIT_BLOCKED, blocked_message(errors, where), where)
-    log.info("[5/5] publishing")
-    where = publish(stage, params, run_id)
-    flagged = [r for r in results if r.severity == "warning" and r.status == "fail"]
-    return RunOutcome(EXIT_OK, f"Run {run_id} of {params.period.label} published in {where}"
-                      + (f"; {len(flagged)} warning(s) and data-quality finding(s) to read in "
-                         "validation/validation.html there (record keys for ICT in "
-                         "internal/data_quality.json)." if flagged else "."), where)
+    return publish_step(staging, params, written, run_id)
+
+
+def in_progress_message(busy: RunInProgress) -> str:
+    """The paragraph of a run refused because another run of its period is in progress."""
+    return (f"Another run of {busy.period} is in progress in {busy.output_dir}: "
+            f"{busy.holder.describe()}. Nothing was written, and its staging folder is left "
+            "alone. Wait until it ends (its process exits), then start this run again; or "
+            "give this run another --output-dir.")
 
 
 def blocked_message(errors: list[RuleResult], where: Path) -> str:
