@@ -79,7 +79,7 @@ pg-down: ## stop the local PostgreSQL server
 BENCH_SCALES := $(if $(SCALES),$(SCALES),1,25)
 
 bench: $(STAMP) ## benchmark at scales 1 and 25: bench/report.json, docs/benchmark.md (SCALES=1,25)
-	$(BIN)/python -m asylstat.bench --scales "$(BENCH_SCALES)"
+	$(BIN)/python bench/asylstat_bench.py --scales "$(BENCH_SCALES)"
 
 lint: $(STAMP) ## ruff on the library and tests
 	$(BIN)/ruff check lib tests

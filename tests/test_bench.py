@@ -1,47 +1,82 @@
-"""The benchmark's own parts: stage timing from log lines, target verdicts, and the pandas
-reference (an independent implementation of MIGR_ASYAPPCTZM, which must give the engine's
-file byte for byte, or the speed comparison would compare different things)."""
+"""The benchmark's own parts (bench/asylstat_bench.py, outside the library): step timing from
+the run's step events, target verdicts, and the pandas reference (an independent
+implementation of MIGR_ASYAPPCTZM, which must give the engine's file byte for byte, or the
+speed comparison would compare different things)."""
 
 from __future__ import annotations
 
+import importlib.util
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from asylstat import bench
+from asylstat import paths
+from asylstat.events import StepEvent
 from asylstat.synthetic import build_warehouse
 
 
-def test_stage_times_run_from_each_stage_line_to_the_next():
-    stamped = [(2.0, "20:00:00 INFO [1/5] checking the warehouse duckdb:////x.duckdb as of T"),
-               (2.5, "20:00:00 INFO connected"),
-               (5.0, "20:00:03 INFO [2/5] executing the domain notebooks (run 2024)"),
-               (65.0, "20:01:03 INFO [3/5] validating 35 tables"),
-               (70.0, "20:01:08 INFO [3/5] checking the warehouse's data quality as of T"),
-               (71.5, "20:01:09 INFO [5/5] publishing")]
-    stages = bench.stage_times(stamped, wall=72.0)
-    assert [s["stage"] for s in stages] == [
-        "start-up (imports, parameters)", "[1/5] checking the warehouse",
-        "[2/5] executing the domain notebooks", "[3/5] validating",
-        "[3/5] checking the warehouse's data quality", "[5/5] publishing"]
-    # 2.0 before the first line; 5.0 - 2.0; 65 - 5; 70 - 65; 71.5 - 70; 72 - 71.5
-    assert [s["seconds"] for s in stages] == [2.0, 3.0, 60.0, 5.0, 1.5, 0.5]
+def _load_bench():  # type: ignore[no-untyped-def]
+    path = paths.project_root() / "bench" / "asylstat_bench.py"
+    spec = importlib.util.spec_from_file_location("asylstat_bench", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["asylstat_bench"] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
 
 
-def test_work_alongside_the_notebooks_is_timed_on_its_own_track():
-    stamped = [(1.0, "20:00:00 INFO [1/5] checking the warehouse duckdb:////x.duckdb as of T"),
-               (3.0, "20:00:02 INFO [2/5] executing the domain notebooks (run 2024)"),
-               (3.1, "20:00:02 INFO [2/5] alongside: counting the warehouse's rows"),
-               (7.0, "20:00:06 INFO [2/5] alongside: checking the warehouse's data quality"),
-               (20.0, "20:00:19 INFO [2/5] alongside: done"),
-               (40.0, "20:00:39 INFO [3/5] validating 35 tables")]
-    stages = {s["stage"]: s["seconds"] for s in bench.stage_times(stamped, wall=50.0)}
-    # the notebook stage runs from 3.0 to 40.0 whatever happens alongside
-    assert stages["[2/5] executing the domain notebooks"] == 37.0
-    assert stages["[2/5] alongside the notebooks: counting the warehouse's rows"] == 3.9
-    assert stages["[2/5] alongside the notebooks: checking the warehouse's data quality"] == 13.0
-    assert stages["[3/5] validating"] == 10.0
-    assert not any("done" in name for name in stages)
+bench = _load_bench()
+
+
+def _event(step: str, index: int, phase: str, at: float, seconds: float | None = None,
+           track: str = "main") -> StepEvent:
+    return StepEvent(step=step, index=index, total=7, phase=phase, at=at,  # type: ignore[arg-type]
+                     seconds=seconds, track=track)  # type: ignore[arg-type]
+
+
+def test_step_times_come_from_the_runs_own_events():
+    # the process started at 1000.0 (the benchmark's clock) and had exited at 1072.0
+    events = [_event("check the warehouse", 1, "start", 1002.0),
+              _event("check the warehouse", 1, "end", 1005.0, 3.0),
+              _event("snapshot", 2, "start", 1005.0),
+              _event("snapshot", 2, "end", 1009.0, 4.0),
+              _event("domain tables", 3, "start", 1009.0),
+              _event("row counts", 3, "start", 1009.1, track="alongside"),
+              _event("row counts", 3, "end", 1013.0, 3.9, track="alongside"),
+              _event("data quality", 3, "start", 1013.0, track="alongside"),
+              _event("data quality", 3, "end", 1026.0, 13.0, track="alongside"),
+              _event("domain tables", 3, "end", 1065.0, 56.0),
+              _event("validation", 4, "start", 1065.0),
+              _event("validation", 4, "end", 1070.0, 5.0),
+              _event("publish", 7, "start", 1070.0),
+              _event("publish", 7, "error", 1071.5, 1.5)]
+    steps = bench.step_times(events, started_at=1000.0, ended_at=1072.0)
+    assert [(s["step"], s["seconds"]) for s in steps] == [
+        ("start-up (imports, parameters)", 2.0),  # 1002 - 1000
+        ("[1/7] check the warehouse", 3.0), ("[2/7] snapshot", 4.0),
+        ("[3/7] domain tables", 56.0),  # whatever happens alongside
+        ("[4/7] validation", 5.0), ("[7/7] publish (failed)", 1.5),
+        ("[3/7] alongside: row counts", 3.9), ("[3/7] alongside: data quality", 13.0),
+        ("exit (after the last step)", 0.5)]  # 1072 - 1071.5
+
+
+def test_no_events_no_steps():
+    assert bench.step_times([], started_at=0.0, ended_at=10.0) == []
+
+
+def test_nothing_in_the_library_imports_the_benchmark():
+    lib = paths.project_root() / "lib"
+    assert not (lib / "asylstat" / "bench.py").exists()
+    found = subprocess.run(["grep", "-rlE", "asylstat_bench|asylstat\\.bench|import bench",
+                            str(lib)], capture_output=True, text=True)
+    assert found.stdout == ""
+
+
+def test_the_makefile_runs_the_benchmark_script():
+    text = (paths.project_root() / "Makefile").read_text()
+    assert "$(BIN)/python bench/asylstat_bench.py" in text
 
 
 def _result(scale: float, wall: float, peak: float, over_floor: float, speedup: float) -> dict:

@@ -1,7 +1,10 @@
 """Atomic publication, proven by killing a run in the middle of a notebook (outputs.md, "What a
 run leaves"): the published run of the period stays whole, nothing is half-published, the next
 run moves the leftover staging folder to ``failed/`` and publishes, and nothing in the archive
-or in ``failed/`` is ever overwritten."""
+or in ``failed/`` is ever overwritten. While the first run executes its notebooks, a second run
+of the period refuses (exit 2) and names it (issue 11). The killed run's shared snapshot
+(warehouse records) is deleted when its folder is recovered, and the recovering run's manifest
+says so."""
 
 from __future__ import annotations
 
@@ -86,6 +89,16 @@ def killed(tmp_path_factory, quarterly_run):
             assert time.monotonic() < deadline, "no notebook started executing"
             time.sleep(0.2)
         state["kernels_seen"] = len(kernels)
+        # a second run of the same period into the same folder, while the first runs
+        state["first_run_id"] = notebooks[0].parents[1].name
+        state["first_pid"] = proc.pid
+        state["second"] = subprocess.run(
+            [sys.executable, "-m", "asylstat.cli", "run", "quarterly", "--period", PERIOD,
+             "--dwh-url", url, "--as-of", AS_OF, "--output-dir", str(out)],
+            capture_output=True, text=True, timeout=600)
+        state["first_alive_after_second"] = proc.poll() is None
+        state["staging_after_second"] = sorted(
+            p.name for p in (out / STAGING / PERIOD).iterdir() if p.is_dir())
     finally:
         tree = descendants(proc.pid)
         os.killpg(proc.pid, signal.SIGKILL)  # the run's whole process group...
@@ -124,6 +137,17 @@ def test_the_killed_run_died_while_a_kernel_executed_a_notebook(killed):
         killed["leftovers"][0].name])
 
 
+def test_a_second_run_of_the_period_refused_and_named_the_first(killed):
+    second = killed["second"]
+    assert second.returncode == 2, second.stderr[-2000:]
+    assert (f"Another run of {PERIOD} is in progress in {killed['out']}: run "
+            f"{killed['first_run_id']} (process {killed['first_pid']}, started ") in second.stderr
+    # the first run went on, and its staging folder is the only one: the second made none
+    assert killed["first_alive_after_second"]
+    assert killed["staging_after_second"] == [killed["first_run_id"]]
+    assert killed["leftovers"][0].name == killed["first_run_id"]
+
+
 def test_the_published_run_is_intact_and_nothing_is_half_published(killed):
     assert killed["after_kill"] == killed["published_before"]  # manifest.json included
     manifest = json.loads(killed["manifest_bytes"])
@@ -140,14 +164,23 @@ def test_the_next_run_moves_the_leftover_to_failed_and_publishes(killed):
     leftover = killed["leftovers"][0]
     assert not leftover.exists()
     assert not any(p.is_dir() for p in (out / STAGING / PERIOD).iterdir())
-    # the killed run's shared snapshot (warehouse records) was in its internal/, and went to
-    # failed/ with the rest of the folder; a run that ends removes its own
-    assert "internal/shared_snapshot.duckdb" in killed["leftover_hashes"][leftover.name]
+    # the killed run's shared snapshot (warehouse records) was in its internal/; a run that
+    # ends removes its own
+    left = killed["leftover_hashes"][leftover.name]
+    assert "internal/shared_snapshot.duckdb" in left
     assert not (out / PERIOD / "internal" / "shared_snapshot.duckdb").exists()
     # failed/<PERIOD>/<id> was taken (by a planted folder): the leftover went to <id>.2, whole
+    # but for its shared snapshot, deleted there: no warehouse record beyond internal/'s
+    # data-quality keys stays in failed/
     moved = out / "failed" / PERIOD / f"{leftover.name}.2"
-    assert tree_hashes(moved) == killed["leftover_hashes"][leftover.name]
+    snapshot_files = {n for n in left if n.startswith("internal/shared_snapshot.duckdb")}
+    assert tree_hashes(moved) == {n: h for n, h in left.items() if n not in snapshot_files}
+    assert not [p for p in moved.rglob("*") if ".duckdb" in p.name]
     new_manifest = json.loads((out / PERIOD / "manifest.json").read_text())
+    # the recovering run's manifest says what it moved and what it deleted
+    assert new_manifest["recovered"] == [{
+        "run_id": leftover.name, "period": PERIOD,
+        "moved_to": f"failed/{PERIOD}/{leftover.name}.2", "removed": sorted(snapshot_files)}]
     assert new_manifest["run_id"] != killed["first_id"]
     # same warehouse, same as_of: no revision against the run it replaces
     revisions = json.loads((out / PERIOD / "validation" / "revisions.json").read_text())

@@ -1,17 +1,20 @@
 """The benchmark (``make bench``): the quarterly production run on synthetic warehouses of
-scale 1 (Belgium) and 25, measured stage by stage, with two reference figures taken in the
-same run (issue 7).
+scale 1 (Belgium) and 25, measured step by step, with two reference figures taken in the
+same run (issue 7). It lies outside the library (nothing in ``lib/`` imports it) and is run
+with the project's virtual environment: ``.venv/bin/python bench/asylstat_bench.py``.
 
 For each scale:
 
 1. the warehouse ``bench/scale-<S>.duckdb`` is built once by the synthetic generator (kept);
 2. ``asylstat run quarterly --period 2024-Q3 --as-of 2026-06-30`` runs as a child process with
-   DuckDB's memory limit set (``ASYLSTAT_DUCKDB_MEMORY_LIMIT``); each line it logs is stamped
-   on arrival, so the ``[n/5]`` lines give the wall time of each stage, and the executed
-   notebooks' papermill metadata the time of each domain notebook and of its table-building
-   cell (the warehouse queries: the *aggregation time*); the resident memory of every process
-   of the run is sampled, and the kernel's ``RUSAGE_CHILDREN`` peak of a wrapper process gives
-   the exact peak of the largest single process;
+   DuckDB's memory limit set (``ASYLSTAT_DUCKDB_MEMORY_LIMIT``) and ``ASYLSTAT_EVENTS`` naming
+   a file: the run records there the start and end of each of its steps (asylstat.events, one
+   JSON object per line, wall-clock times), which give the time of each step and of the work
+   the run does alongside the notebooks; the executed notebooks' papermill metadata give the
+   time of each domain notebook and of its table-building cell (the warehouse queries: the
+   *aggregation time*); the resident memory of every process of the run is sampled, and the
+   kernel's ``RUSAGE_CHILDREN`` peak of a wrapper process gives the exact peak of the largest
+   single process;
 3. the **floor**: one DuckDB scan reading every column of every contract table (the run
    needs them all), same memory limit, best of two;
 4. the **pandas reference**: what a SAS-style extract does — load the ``person`` and
@@ -25,7 +28,7 @@ The results go to ``bench/report.json`` and to the table between the markers of
 ≤ 2 GB for the largest process; aggregation ≤ 10× the floor at scale 25; the engine ≥ 10× faster
 than the pandas reference at scale 25.
 
-    python -m asylstat.bench --scales 1,25 [--memory-limit 1GB] [--bench-dir bench]
+    .venv/bin/python bench/asylstat_bench.py --scales 1,25 [--memory-limit 1GB] [--bench-dir bench]
 """
 
 from __future__ import annotations
@@ -35,7 +38,6 @@ import json
 import logging
 import os
 import platform
-import re
 import subprocess
 import sys
 import threading
@@ -51,6 +53,7 @@ import numpy as np
 import pandas as pd
 
 from asylstat import paths
+from asylstat.events import EVENTS_ENV, StepEvent, read_events
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +65,6 @@ TARGET_SCALE25_SECONDS = 300.0
 TARGET_SCALE25_PEAK_MB = 2048.0
 TARGET_FLOOR_RATIO = 10.0
 TARGET_PANDAS_SPEEDUP = 10.0
-_STAGE = re.compile(r"\[(\d)/(\d)\]\s*(.*)")
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
 
@@ -136,38 +138,34 @@ def _wrapped(command: Sequence[str]) -> list[str]:
 class RunMeasure:
     exit_code: int
     wall_s: float
-    stages: list[dict[str, Any]]
+    steps: list[dict[str, Any]]
     notebooks: list[dict[str, Any]]
     aggregation_s: float
     memory: dict[str, Any]
     output: Path
 
 
-def stage_times(stamped: list[tuple[float, str]], wall: float) -> list[dict[str, Any]]:
-    """Wall time of each ``[n/5] …`` stage: from its line to the next stage line (or the end
-    of the run). A stage announced twice (``[3/5]`` validation, then data quality) counts as
-    two stages. The work the run does alongside the notebooks (``[2/5] alongside: …``) is
-    timed on its own, from each of its lines to the next."""
-    marks, side = [], []
-    for at, line in stamped:
-        match = _STAGE.search(line)
-        if match and "alongside:" in line:
-            side.append((at, "[2/5] alongside the notebooks: "
-                         + line.split("alongside:", 1)[1].strip()))
-        elif match:
-            text = re.sub(r"\s+(postgresql|duckdb|spark)\S*", "", match.group(3))
-            text = re.sub(r"\(run [^)]*\)|as of \S+|\d+ tables", "", text).strip()
-            marks.append((at, f"[{match.group(1)}/{match.group(2)}] {text}"))
-    stages = []
-    for i, (at, name) in enumerate(marks):
-        end = marks[i + 1][0] if i + 1 < len(marks) else wall
-        stages.append({"stage": name, "seconds": round(end - at, 2)})
-    for (at, name), (end, _) in zip(side, side[1:], strict=False):
-        stages.append({"stage": name, "seconds": round(end - at, 2)})
-    if marks:
-        stages.insert(0, {"stage": "start-up (imports, parameters)",
-                          "seconds": round(marks[0][0], 2)})
-    return stages
+def step_times(events: Sequence[StepEvent], started_at: float,
+               ended_at: float) -> list[dict[str, Any]]:
+    """Wall time of each step of the run, from its own events (``asylstat.events``: the
+    duration each step measured itself), in the order the steps ended; then the work the run
+    does alongside the notebooks (``[3/7] alongside: …``), each part on a row of its own. Two
+    rows frame them, from the benchmark's clock (``started_at``, ``ended_at``: ``time.time()``
+    when the process was started and when it had exited): the start-up before the first step
+    (interpreter, imports, parameters) and the exit after the last."""
+    ended = [e for e in events if e.phase in ("end", "error")]
+    if not ended:
+        return []
+    failed = lambda e: " (failed)" if e.phase == "error" else ""  # noqa: E731
+    steps = [{"step": "start-up (imports, parameters)",
+              "seconds": round(min(e.at for e in events) - started_at, 2)}]
+    steps += [{"step": e.label + failed(e), "seconds": round(e.seconds or 0.0, 2)}
+              for e in ended if e.track == "main"]
+    steps += [{"step": e.label + failed(e), "seconds": round(e.seconds or 0.0, 2)}
+              for e in ended if e.track == "alongside"]
+    steps.append({"step": "exit (after the last step)",
+                  "seconds": round(ended_at - max(e.at for e in ended), 2)})
+    return steps
 
 
 def notebook_times(folder: Path) -> list[dict[str, Any]]:
@@ -188,13 +186,18 @@ def notebook_times(folder: Path) -> list[dict[str, Any]]:
 
 
 def run_quarterly(url: str, out: Path, memory_limit: str) -> RunMeasure:
-    """The production run as a child process, measured."""
-    env = {**os.environ, "ASYLSTAT_DUCKDB_MEMORY_LIMIT": memory_limit}
+    """The production run as a child process, measured; its step events are recorded in
+    ``<out>.events.jsonl`` (replaced)."""
+    events_file = out.with_name(out.name + ".events.jsonl")
+    events_file.unlink(missing_ok=True)
+    env = {**os.environ, "ASYLSTAT_DUCKDB_MEMORY_LIMIT": memory_limit,
+           EVENTS_ENV: str(events_file.resolve())}
     command = _wrapped([sys.executable, "-m", "asylstat.cli", "run", "quarterly",
                         "--period", PERIOD, "--dwh-url", url, "--as-of", AS_OF,
                         "--output-dir", str(out)])
     stamped: list[tuple[float, str]] = []
     peak_kb = None
+    started_at = time.time()
     started = time.perf_counter()
     proc = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
                             text=True, env=env)
@@ -208,6 +211,7 @@ def run_quarterly(url: str, out: Path, memory_limit: str) -> RunMeasure:
         stamped.append((at, line.rstrip("\n")))
     exit_code = proc.wait()
     wall = time.perf_counter() - started
+    ended_at = time.time()
     memory = sampler.stop()
     memory["peak_rusage_mb"] = round(peak_kb / 1024, 1) if peak_kb else None
     if exit_code != 0:
@@ -215,7 +219,9 @@ def run_quarterly(url: str, out: Path, memory_limit: str) -> RunMeasure:
         log.error("the run exited with %d:\n%s", exit_code, tail)
     notebooks = notebook_times(out / PERIOD / "notebooks")
     return RunMeasure(exit_code=exit_code, wall_s=round(wall, 2),
-                      stages=stage_times(stamped, wall), notebooks=notebooks,
+                      steps=step_times(read_events(events_file) if events_file.is_file()
+                                       else [], started_at, ended_at),
+                      notebooks=notebooks,
                       aggregation_s=round(sum(n["build_seconds"] for n in notebooks), 2),
                       memory=memory, output=out / PERIOD)
 
@@ -425,7 +431,9 @@ def pandas_applicants(path: Path, schema: str = "dwh") -> tuple[dict[str, float]
 def _in_child(function: str, *args: str) -> dict[str, Any]:
     """Run ``function(*args)`` of this module in a fresh process (its memory is its own);
     returns its JSON result with the process's peak memory."""
-    code = ("import json, resource, sys; from asylstat import bench; "
+    code = ("import json, resource, sys; "
+            f"sys.path.insert(0, {str(Path(__file__).resolve().parent)!r}); "
+            "import asylstat_bench as bench; "
             f"out = bench._child_{function}(*sys.argv[1:]); "
             "out['peak_mb'] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1); "
             "print('BENCH-JSON ' + json.dumps(out))")
@@ -496,13 +504,13 @@ def bench_scale(folder: Path, scale: float, memory_limit: str,
     rows = {t: con.execute(f"SELECT count(*) FROM dwh.{t}").fetchone()[0]  # type: ignore[index]
             for t in ("person", "application", "decision", "dublin_request")}
     con.close()
-    measure = {"wall_s": run.wall_s, "stages": run.stages, "memory": run.memory}
+    measure = {"wall_s": run.wall_s, "steps": run.steps, "memory": run.memory}
     (out / "run-measure.json").write_text(json.dumps(measure, indent=2), encoding="utf-8")
     return {
         "scale": scale, "warehouse": str(path), "warehouse_mb": round(path.stat().st_size / 2**20),
         "warehouse_rows": rows, "warehouse_build_s": built_s,
         "duckdb_memory_limit": memory_limit,
-        "run": {"exit_code": run.exit_code, "wall_s": run.wall_s, "stages": run.stages,
+        "run": {"exit_code": run.exit_code, "wall_s": run.wall_s, "steps": run.steps,
                 "notebooks": run.notebooks, "aggregation_s": run.aggregation_s,
                 "memory": run.memory},
         "tables_direct": direct,
@@ -557,6 +565,16 @@ def targets(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+def _steps_of(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """A result's timed steps (a report written before the run had step events calls them
+    ``stages``, timed from its log lines)."""
+    return result["run"].get("steps") or result["run"].get("stages") or []
+
+
+def _step_name(row: dict[str, Any]) -> str:
+    return str(row.get("step") or row.get("stage"))
+
+
 def markdown_table(report: dict[str, Any]) -> str:
     """The report as Markdown tables (figures only; the prose of docs/benchmark.md stays)."""
     results = report["results"]
@@ -575,12 +593,12 @@ def markdown_table(report: dict[str, Any]) -> str:
     add("DuckDB memory limit per process", [r.get("duckdb_memory_limit") for r in results])
     add("run exit status", [r["run"]["exit_code"] for r in results])
     add("**quarterly run, end to end (s)**", [f"**{r['run']['wall_s']}**" for r in results])
-    stage_names: list[str] = []
+    step_names: list[str] = []
     for r in results:
-        stage_names += [s["stage"] for s in r["run"]["stages"] if s["stage"] not in stage_names]
-    for name in stage_names:
+        step_names += [_step_name(s) for s in _steps_of(r) if _step_name(s) not in step_names]
+    for name in step_names:
         add(f"&nbsp;&nbsp;{name} (s)",
-            [next((s["seconds"] for s in r["run"]["stages"] if s["stage"] == name), None)
+            [next((s["seconds"] for s in _steps_of(r) if _step_name(s) == name), None)
              for r in results])
     nb_names: list[str] = []
     for r in results:
@@ -631,7 +649,7 @@ def write_docs(report: dict[str, Any], doc: Path) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m asylstat.bench", description=__doc__,
+    parser = argparse.ArgumentParser(prog="bench/asylstat_bench.py", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scales", default="1,25", help="comma-separated (default 1,25)")
     parser.add_argument("--memory-limit", default="768MB",
