@@ -157,3 +157,20 @@ def test_a_run_recovers_its_own_periods_leftovers_while_holding_the_lock(tmp_pat
     again = PeriodLock(out, "2024-Q3")
     again.acquire("20261204T060002Z-11111111", STARTED)
     again.release()
+
+
+def test_a_run_waits_a_moment_for_a_lock_held_only_by_a_recovery(tmp_path):
+    # another run holds the period's lock for an instant while it moves stale folders: the
+    # run waits up to its patience instead of refusing; a lock held longer is refused
+    import threading
+
+    out = tmp_path / "out"
+    recovering = PeriodLock(out, "2024-08")
+    recovering.acquire("(recovery)", "")
+    with pytest.raises(RunInProgress, match=r"\(recovery\)"):
+        PeriodLock(out, "2024-08").acquire("20261204T060000Z-0000aaaa", STARTED)
+    threading.Timer(0.3, recovering.release).start()
+    run = PeriodLock(out, "2024-08")
+    run.acquire("20261204T060000Z-0000aaaa", STARTED, patience_s=5.0)
+    assert run.held
+    run.release()

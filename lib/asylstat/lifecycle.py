@@ -29,6 +29,7 @@ import fcntl
 import json
 import logging
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -102,15 +103,20 @@ class PeriodLock:
     def held(self) -> bool:
         return self._handle is not None
 
-    def acquire(self, run_id: str, started_at: str) -> None:
+    def acquire(self, run_id: str, started_at: str, *, patience_s: float = 0.0) -> None:
         """Take the lock and write who holds it; raise :class:`RunInProgress` naming the
-        holder when a live run has it."""
+        holder when a live run has it. ``patience_s``: how long to keep trying first (a run
+        recovering stale folders holds another period's lock for a moment: a run of that
+        period must not be refused for it)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         handle = self.path.open("a+", encoding="utf-8")
-        if not _try_flock(handle):
-            holder = _read_holder(handle)
-            handle.close()
-            raise RunInProgress(self.period, self.output_dir, holder)
+        deadline = time.monotonic() + patience_s
+        while not _try_flock(handle):
+            if time.monotonic() >= deadline:
+                holder = _read_holder(handle)
+                handle.close()
+                raise RunInProgress(self.period, self.output_dir, holder)
+            time.sleep(0.1)
         handle.seek(0)
         handle.truncate()
         handle.write(json.dumps({"run_id": run_id, "pid": os.getpid(),
@@ -172,6 +178,12 @@ class Recovered:
                 "removed": list(self.removed)}
 
 
+#: how long a run keeps trying to take its period's lock before it refuses (see acquire)
+LOCK_PATIENCE_S = 2.0
+#: what the lock file says while a run holds another period's lock to recover its folders
+RECOVERING = "(none: stale staging folders are being moved to failed/)"
+
+
 def recover_stale_staging(output_dir: Path, *, holding: PeriodLock | None = None
                           ) -> list[Recovered]:
     """Move to ``failed/`` every staging folder that no live run holds, deleting its shared
@@ -187,7 +199,7 @@ def recover_stale_staging(output_dir: Path, *, holding: PeriodLock | None = None
         lock = None if mine else PeriodLock(output_dir, period)
         if lock is not None:
             try:
-                lock.acquire(run_id="(a run moving stale staging folders)", started_at="")
+                lock.acquire(run_id=RECOVERING, started_at="")
             except RunInProgress as busy:
                 log.info("a run of %s is in progress (%s): its staging folder is left alone",
                          period, busy.holder.describe())

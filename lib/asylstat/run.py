@@ -39,6 +39,7 @@ from asylstat.checks.quality import DataQualityReport, check_warehouse
 from asylstat.checks.warnings import WarningReport, output_warnings
 from asylstat.domains import all_domains, domain, spec_of
 from asylstat.lifecycle import (
+    LOCK_PATIENCE_S,
     SHARED_SNAPSHOT,
     STAGING,
     PeriodLock,
@@ -380,7 +381,7 @@ def run_production(params: RunParameters) -> RunOutcome:
                           "warehouse is up and follows the contract (dwh-contract.md).")
     lock = PeriodLock(params.output_dir, params.period.label)
     try:
-        lock.acquire(run_id, utc_text(started))
+        lock.acquire(run_id, utc_text(started), patience_s=LOCK_PATIENCE_S)
     except RunInProgress as busy:
         return RunOutcome(EXIT_PARAMETERS, in_progress_message(busy))
     try:
