@@ -127,7 +127,7 @@ class SharedSnapshot:
     path: Path | None  # None: not a DuckDB warehouse, each notebook derives for itself
 
 
-def share_snapshot(snap: Snapshot, stage: Path) -> Path | None:
+def share_snapshot(snap: Snapshot, staging: Path) -> Path | None:
     """On a DuckDB warehouse, compute the shared derivations once into a DuckDB file that
     every domain notebook attaches read-only (``Snapshot.write_shared``); other engines keep
     them in each notebook's session. The file holds resolved warehouse records, so it lies in
@@ -137,17 +137,17 @@ def share_snapshot(snap: Snapshot, stage: Path) -> Path | None:
     if snap.warehouse.con.name != "duckdb":
         return None
     all_domains()  # every module declaring a shared derivation is imported
-    path = shared_snapshot_file(stage)
+    path = shared_snapshot_file(staging)
     path.parent.mkdir(parents=True, exist_ok=True)
     snap.write_shared(path)
     return path
 
 
-def remove_shared_snapshot(snap: Snapshot, stage: Path) -> None:
+def remove_shared_snapshot(snap: Snapshot, staging: Path) -> None:
     """Stop using the shared snapshot and remove it (a cache, recomputable from the
     warehouse: no output and no evidence of the run)."""
     snap.detach_shared()
-    remove_shared_snapshot_files(stage)
+    remove_shared_snapshot_files(staging)
 
 
 def snapshot_step(snap: Snapshot, staging: Path, run_id: str) -> SharedSnapshot:
@@ -293,7 +293,7 @@ class Written:
     manifest: Path
 
 
-def write_outputs(stage: Path, params: RunParameters, tables: list[Table],
+def write_outputs(staging: Path, params: RunParameters, tables: list[Table],
                   results: list[RuleResult], metadata: dict[str, str], *,
                   quality: DataQualityReport | None = None,
                   warnings: WarningReport | None = None) -> None:
@@ -303,12 +303,12 @@ def write_outputs(stage: Path, params: RunParameters, tables: list[Table],
     if not blocking(results):
         for table in tables:
             if table.kind == "eurostat":
-                write_sdmx_csv(table, stage / "transmission" / "eurostat" / f"{table.name}.csv")
+                write_sdmx_csv(table, staging / "transmission" / "eurostat" / f"{table.name}.csv")
     for table in tables:
         if table.kind == "national":
-            write_text(national_csv_text(table), stage / "tables" / "national" /
+            write_text(national_csv_text(table), staging / "tables" / "national" /
                        f"{table.name}.csv")
-    write_workbook(tables, stage / "tables" / f"{period}_tables.xlsx",
+    write_workbook(tables, staging / "tables" / f"{period}_tables.xlsx",
                    title=f"Asylum statistics, Belgium, {period}", metadata=metadata)
     quality_public = quality.public() if quality is not None else None
     comparisons = warnings.public()["comparisons"] if warnings is not None else None
@@ -316,13 +316,13 @@ def write_outputs(stage: Path, params: RunParameters, tables: list[Table],
                 "summary": summarise(results), "rules": [r.as_dict() for r in results],
                 **({"data_quality": quality_public} if quality_public is not None else {}),
                 **({"plausibility": comparisons} if comparisons is not None else {})},
-               stage / "validation" / "validation.json")
+               staging / "validation" / "validation.json")
     write_text(validation_html(results, f"Validation of the run {metadata['run_id']}",
                                metadata, data_quality=quality_public,
                                comparisons=comparisons),
-               stage / "validation" / "validation.html")
+               staging / "validation" / "validation.html")
     if quality is not None:
-        write_json(quality.internal(), stage / "internal" / "data_quality.json")
+        write_json(quality.internal(), staging / "internal" / "data_quality.json")
 
 
 def write_step(staging: Path, params: RunParameters, checked: CheckedWarehouse,
