@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
 from pathlib import Path
@@ -146,9 +147,11 @@ def test_float_column_rejected_even_when_integral() -> None:
 def test_nullable_integer_missing_rejected() -> None:
     table = make_table([("AF", "F", "TOTAL", "FRST", "2024-07", 41)], obs_dtype="Int64")
     assert sdmx_csv_text(table).endswith(",41\n")
-    table.data.loc[0, "OBS_VALUE"] = pd.NA
+    # a table's cells are validated once, when first used: the missing value is in a new table
+    data = table.data.copy()
+    data.loc[0, "OBS_VALUE"] = pd.NA
     with pytest.raises(ValueError):
-        sdmx_csv_text(table)
+        sdmx_csv_text(dataclasses.replace(table, data=data))
 
 
 def test_missing_code_rejected() -> None:
@@ -200,3 +203,23 @@ def test_property_sorted_no_zeros_round_trip(cells: dict) -> None:
     assert all(r[:5] == ["dataflow", "ESTAT:MIGR_ASYAPPCTZM(1.0)", "I", "M", "PER"] and r[7] == "BE"
                for r in body)
     assert sdmx_csv_text(make_table(list(reversed(rows)), dims=("citizen", "sex"))) == text
+
+
+def test_cells_computed_once_and_selected_per_use() -> None:
+    # worked by hand from ROWS: 8 rows, one of them zero (AF/F/UNK/FRST/2024-07)
+    table = make_table(ROWS)
+    cells = table.cells
+    assert table.cells is cells                        # kept with the table, not recomputed
+    assert len(cells) == 8
+    assert cells.keys()[:3] == [("AF", "F", "TOTAL", "FRST", "2024-06"),
+                                ("AF", "F", "TOTAL", "FRST", "2024-07"),
+                                ("AF", "F", "UNK", "FRST", "2024-07")]
+    assert cells.values.tolist() == [12, 46, 0, 2, 41, 3, 1234567, 7]
+    transmitted = cells.select()                       # zero cells left out
+    assert len(transmitted) == 7 and 0 not in transmitted.values.tolist()
+    assert cells.select(drop_zeros=False) is cells
+    negative = make_table([("AF", "F", "TOTAL", "FRST", "2024-07", -3)])
+    assert negative.cells.select(allow_negative=True).pairs() == [
+        (("AF", "F", "TOTAL", "FRST", "2024-07"), -3)]
+    with pytest.raises(ValueError, match="negative"):
+        negative.cells.select()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import IllegalCharacterError
@@ -190,8 +191,9 @@ def test_long_and_invalid_names_in_workbook(tmp_path: Path) -> None:
 
 def test_data_rows_xml_by_hand() -> None:
     # codes as indices into the shared string table, the value as a number of style 6
-    cells = [(("AF", "2024-07"), 41), (("SY", "2024-07"), -1_234_567)]
-    index = {"2024-07": 0, "AF": 1, "SY": 2}
+    cells = make_table("NAT_X", ("citizen",), [("SY", "2024-07", -1_234_567),
+                                               ("AF", "2024-07", 41)], kind="national").cells
+    index = pa.array(["2024-07", "AF", "SY"], pa.large_string())  # the shared strings, sorted
     assert "".join(data_rows_xml(cells, index, 6)) == (
         '<row r="6"><c r="A6" t="s"><v>1</v></c><c r="B6" t="s"><v>0</v></c>'
         '<c r="C6" s="6" t="n"><v>41</v></c></row>'

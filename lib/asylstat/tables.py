@@ -8,11 +8,15 @@ integer, never a float).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from functools import cached_property
+from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
 
 from asylstat.declaration import Disclosure
+
+if TYPE_CHECKING:
+    from asylstat.write.cells import Cells
 
 TableKind = Literal["eurostat", "national"]
 
@@ -35,6 +39,9 @@ class Table:
     data        columns ``*dimensions, TIME_PERIOD, OBS_VALUE``; sorted; integers only
     disclosure  ``rounded`` (counts rounded for the public) or ``exact``, from the table's
                 declaration (:mod:`asylstat.declaration`)
+
+    ``data`` is not modified once the table is made: its validated, sorted cells are computed
+    once, on first use, and kept with the table (:attr:`cells`).
     """
 
     name: str
@@ -55,3 +62,12 @@ class Table:
     @property
     def columns(self) -> list[str]:
         return [*self.dimensions, "TIME_PERIOD", "OBS_VALUE"]
+
+    @cached_property
+    def cells(self) -> Cells:
+        """Every row as a validated cell, sorted by codes compared as byte strings, computed
+        once (:func:`asylstat.write.cells.validated_cells`; ``ValueError`` on a malformed
+        table). Writers and checks take their selection with ``cells.select(...)``."""
+        from asylstat.write.cells import validated_cells
+
+        return validated_cells(self)

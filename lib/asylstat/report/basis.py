@@ -50,8 +50,8 @@ from asylstat.declaration import Disclosure, margins_of
 from asylstat.periods import Frequency, Period
 from asylstat.rates import change_tenths, tenths_of_percent
 from asylstat.tables import Table
+from asylstat.write.cells import cells_csv_text
 from asylstat.write.files import write_json, write_text
-from asylstat.write.sdmx import table_cells
 
 if TYPE_CHECKING:
     from asylstat.warehouse.snapshot import Snapshot
@@ -320,10 +320,8 @@ def write_basis(tables: Sequence[Table], folder: Path, context: Mapping[str, obj
     cell is written as such (count tables have none; in RPT_RATES it is a change of 0.0 %).
     """
     for table in tables:
-        cells = table_cells(table, drop_zeros=False, allow_negative=True)
-        lines = [",".join([*table.dimensions, "TIME_PERIOD", "OBS_VALUE"])]
-        lines += [",".join([*codes, str(number)]) for codes, number in cells]
-        write_text("\n".join(lines) + "\n", folder / f"{table.name}.csv")
+        write_text(cells_csv_text(table.cells.select(drop_zeros=False, allow_negative=True)),
+                   folder / f"{table.name}.csv")
     write_json({"context": dict(context), "tables": [_metadata(t) for t in tables]},
                folder / TABLES_FILE)
 

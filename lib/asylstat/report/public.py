@@ -29,6 +29,7 @@ from asylstat.checks import RuleResult
 from asylstat.report.rounding import round_to_base
 from asylstat.tables import Table
 from asylstat.write import workbook as xlsx
+from asylstat.write.cells import cells_csv_text
 from asylstat.write.sdmx import sdmx_csv_text, table_cells, write_bytes_atomically
 
 log = logging.getLogger(__name__)
@@ -95,10 +96,7 @@ def public_csv_text(table: Table) -> str:
     """A national or report table as CSV (dimensions, ``TIME_PERIOD``, ``OBS_VALUE``), sorted as
     the transmission files are; rates may be negative (a fall) or zero (no change), and such a
     cell is listed: in a table of rates a missing cell means "not applicable"."""
-    cells = table_cells(table, drop_zeros=False, allow_negative=True)
-    lines = [",".join([*table.dimensions, "TIME_PERIOD", "OBS_VALUE"])]
-    lines += [",".join([*codes, str(value)]) for codes, value in cells]
-    return "\n".join(lines) + "\n"
+    return cells_csv_text(table.cells.select(drop_zeros=False, allow_negative=True))
 
 
 def public_workbook_bytes(tables: Sequence[Table], *, title: str,

@@ -11,19 +11,16 @@ from typing import Any
 
 from asylstat.checks import RuleResult
 from asylstat.tables import Table
-from asylstat.write.sdmx import code_sort_key, table_cells, write_bytes_atomically
+from asylstat.write.cells import cells_csv_text
+from asylstat.write.sdmx import write_bytes_atomically
 
 
 def national_csv_text(table: Table) -> str:
     """A national table as CSV: the dimensions, ``TIME_PERIOD``, ``OBS_VALUE``; exact, sorted
     as the transmission files are; a table of counts omits its zero cells (a measure such as
     a median of 0 days keeps them)."""
-    cells = sorted(table_cells(table, drop_zeros=table.is_count,
-                               allow_negative=not table.is_count),
-                   key=lambda c: code_sort_key(c[0]))
-    lines = [",".join([*table.dimensions, "TIME_PERIOD", "OBS_VALUE"])]
-    lines += [",".join([*codes, str(value)]) for codes, value in cells]
-    return "\n".join(lines) + "\n"
+    return cells_csv_text(table.cells.select(drop_zeros=table.is_count,
+                                             allow_negative=not table.is_count))
 
 
 def write_text(text: str, path: Path) -> None:

@@ -26,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from asylstat.tables import Table
+from asylstat.write.cells import Cell, csv_text
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +41,7 @@ FREQUENCIES = frozenset({"M", "Q", "A"})
 RESERVED_COLUMNS = ("STRUCTURE", "STRUCTURE_ID", "ACTION", "freq", "unit", "geo",
                     "TIME_PERIOD", "OBS_VALUE")
 
-Cell = tuple[tuple[str, ...], int]
-"""A validated cell: its codes (the dimensions in order, then ``TIME_PERIOD``) and its value."""
+__all__ = ["Cell", "code_sort_key", "sdmx_csv_text", "table_cells", "write_sdmx_csv"]
 
 
 def structure_id(name: str) -> str:
@@ -117,61 +117,24 @@ def table_cells(table: Table, *, drop_zeros: bool = True, allow_negative: bool =
 
     Raises ``ValueError`` on a malformed table: a missing column, a missing or non-string code,
     an ``OBS_VALUE`` that is not a whole number (or negative, unless ``allow_negative``), or two
-    rows for the same cell.
+    rows for the same cell. The validation and the sort are done once per table
+    (``Table.cells``); this returns them as Python tuples for the checks that look cells up.
     """
-    _check_structure(table)
-    key_columns = [*table.dimensions, "TIME_PERIOD"]
-    data = table.data
-    columns = [data[c].tolist() for c in key_columns]
-    values = data["OBS_VALUE"].tolist()
-    cells: list[Cell] = []
-    dropped = 0
-    for i, value in enumerate(values):
-        key = tuple(_code(table, c, col[i]) for c, col in zip(key_columns, columns, strict=True))
-        number = obs_value(table, key, value, allow_negative=allow_negative)
-        if number == 0 and drop_zeros:
-            dropped += 1
-            continue
-        cells.append((key, number))
-    if dropped:
-        log.warning("%s: %d zero cell(s) dropped; zero cells are never transmitted",
-                    table.name, dropped)
-    cells.sort(key=lambda cell: code_sort_key(cell[0]))
-    for previous, current in zip(cells, cells[1:], strict=False):
-        if previous[0] == current[0]:
-            raise ValueError(f"{table.name}: cell {'/'.join(current[0])} appears more than once")
-    return cells
-
-
-def _field(value: str) -> str:
-    """Minimal quoting: quote a field only when it holds a comma, a quote or a line break.
-
-    Written by hand because the ``csv`` module, with an LF line terminator, leaves a field holding
-    a lone carriage return unquoted.
-    """
-    if any(c in value for c in ',"\r\n'):
-        return '"' + value.replace('"', '""') + '"'
-    return value
-
-
-def _line(fields: Iterable[str]) -> str:
-    return ",".join(_field(f) for f in fields) + "\n"
+    return table.cells.select(drop_zeros=drop_zeros, allow_negative=allow_negative).pairs()
 
 
 def sdmx_csv_text(table: Table) -> str:
     """The whole SDMX-CSV file of ``table``: header, then one line per non-zero cell."""
-    cells = table_cells(table)
+    cells = table.cells.select()
     if table.freq not in FREQUENCIES:
         raise ValueError(f"{table.name}: freq {table.freq!r} is not one of M, Q, A")
     if not table.unit:
         raise ValueError(f"{table.name}: empty unit")
-    prefix = [STRUCTURE, structure_id(table.name), ACTION, table.freq, table.unit]
-    lines = [_line(header_columns(table))]
-    for key, value in cells:
-        *dims, period = key
-        lines.append(_line([*prefix, *dims, GEO, period, str(value)]))
+    *dims, period = cells.codes
+    fields = [STRUCTURE, structure_id(table.name), ACTION, table.freq, table.unit, *dims, GEO,
+              period, cells.value_text()]
     log.debug("%s: %d cell(s) in SDMX-CSV", table.name, len(cells))
-    return "".join(lines)
+    return csv_text(header_columns(table), fields, quote=True)
 
 
 def write_bytes_atomically(data: bytes, path: Path) -> None:

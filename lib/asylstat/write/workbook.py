@@ -35,9 +35,11 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
-from operator import itemgetter
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -48,7 +50,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from asylstat.tables import Table
-from asylstat.write.sdmx import Cell, table_cells, write_bytes_atomically
+from asylstat.write.cells import TEXT, Cells
+from asylstat.write.sdmx import write_bytes_atomically
 
 log = logging.getLogger(__name__)
 
@@ -217,29 +220,29 @@ def _write_about(ws: Worksheet, tables: Sequence[Table], names: Sequence[str], *
     _set_widths(ws, widths)
 
 
-def _distinct_codes(cells: Sequence[Cell]) -> list[set[str]]:
+def _distinct_codes(cells: Cells) -> list[list[str]]:
     """The distinct codes of each key column (dimensions, then ``TIME_PERIOD``) of ``cells``."""
-    if not cells:
+    if not len(cells):
         return []
-    keys = list(map(itemgetter(0), cells))
-    return [set(map(itemgetter(column), keys)) for column in range(len(keys[0]))]
+    return [pc.unique(codes).to_pylist() for codes in cells.codes]
 
 
-def _column_widths(columns: Sequence[str], cells: Sequence[Cell],
-                   distinct: Sequence[set[str]]) -> list[int]:
+def _column_widths(columns: Sequence[str], cells: Cells,
+                   distinct: Sequence[Sequence[str]]) -> list[int]:
     """Characters needed by each column: its header, its longest code, and the widest value as
     Excel shows it with ``#,##0`` (the largest, or the most negative, value)."""
     widths = [len(c) for c in columns]
     for index, codes in enumerate(distinct):
         widths[index] = max(widths[index], *map(len, codes))
-    if cells:
-        values = [value for _, value in cells]
-        widths[-1] = max(widths[-1], len(f"{max(values):,}"), len(f"{min(values):,}"))
+    if len(cells):
+        values = cells.values
+        widths[-1] = max(widths[-1], len(f"{int(values.max()):,}"),
+                         len(f"{int(values.min()):,}"))
     return widths
 
 
-def _write_table(ws: Worksheet, table: Table, cells: Sequence[Cell],
-                 distinct: Sequence[set[str]], *, as_of: str | None) -> None:
+def _write_table(ws: Worksheet, table: Table, cells: Cells,
+                 distinct: Sequence[Sequence[str]], *, as_of: str | None) -> None:
     """Rows 1-5 of one table sheet and its settings (layout in the module docstring).
 
     Of the data rows only the value of the first cell is put in the sheet (row 6): it makes
@@ -260,7 +263,7 @@ def _write_table(ws: Worksheet, table: Table, cells: Sequence[Cell],
                 f"Frequency: {_describe(table.freq, FREQ_LABELS)} · {source}")
     ws["A3"].font = _NOTE_FONT
     ws["A4"] = (f"{len(cells):,} cells listed; a cell not listed is zero."
-                if cells else "No non-zero cell: every cell of this table is zero.")
+                if len(cells) else "No non-zero cell: every cell of this table is zero.")
     ws["A4"].font = _NOTE_FONT
 
     for column, header in enumerate(columns, start=1):
@@ -269,8 +272,8 @@ def _write_table(ws: Worksheet, table: Table, cells: Sequence[Cell],
         cell.fill = _HEADER_FILL
         cell.border = _HEADER_BORDER
 
-    if cells:
-        placeholder = ws.cell(row=FIRST_DATA_ROW, column=n_columns, value=cells[0][1])
+    if len(cells):
+        placeholder = ws.cell(row=FIRST_DATA_ROW, column=n_columns, value=int(cells.values[0]))
         placeholder.number_format = NUMBER_FORMAT
     _set_widths(ws, _column_widths(columns, cells, distinct))
 
@@ -306,46 +309,59 @@ def shared_strings_xml(codes: Sequence[str], references: int) -> str:
             f"{items}</sst>")
 
 
-def _row_template(n_codes: int, number_style: int) -> str:
-    """``str.format`` template of one data row: field 0 is the row number, fields 1..n the
-    shared-string indices of the codes, field n+1 the value (formatted ``.16g``, as openpyxl
-    formats numbers)."""
-    codes = "".join(f'<c r="{get_column_letter(i)}{{0}}" t="s"><v>{{{i}}}</v></c>'
-                    for i in range(1, n_codes + 1))
-    value = (f'<c r="{get_column_letter(n_codes + 1)}{{0}}" s="{number_style}" t="n">'
-             f"<v>{{{n_codes + 1}:.16g}}</v></c>")
-    return f'<row r="{{0}}">{codes}{value}</row>'
+def _text(pieces: Sequence[pa.Array | str]) -> pa.Array:
+    """Per row, the concatenation of ``pieces`` (text arrays, or a text repeated)."""
+    return pc.binary_join_element_wise(
+        *(pa.scalar(p, TEXT) if isinstance(p, str) else p for p in pieces),
+        pa.scalar("", TEXT))
 
 
-def data_rows_xml(cells: Sequence[Cell], string_index: Mapping[str, int], number_style: int,
+def _number_text(values: np.ndarray) -> pa.Array:
+    """Each value as openpyxl writes a number (``%.16g``): for a whole number below 10^16,
+    its decimal digits."""
+    if len(values) and int(np.abs(values).max()) >= 10**16:
+        return pa.array([f"{v:.16g}" for v in values.tolist()], TEXT)
+    return pc.cast(pa.array(values), TEXT)
+
+
+def data_rows_xml(cells: Cells, codes: pa.Array, number_style: int,
                   *, first_row: int = FIRST_DATA_ROW) -> Iterator[str]:
     """The ``<row>`` elements of ``cells`` from ``first_row`` on, in pieces of
-    :data:`_ROWS_PER_CHUNK` rows: each code as its index in the shared string table, each value
-    as a number of cell format ``number_style`` (the index of the ``#,##0`` format)."""
-    if not cells:
-        return
-    index = string_index.__getitem__
-    row_xml = _row_template(len(cells[0][0]), number_style).format
+    :data:`_ROWS_PER_CHUNK` rows: each code as its index in the shared string table ``codes``
+    (every code, sorted), each value as a number of cell format ``number_style`` (the index of
+    the ``#,##0`` format). Built column by column (pyarrow), not row by row."""
+    n_codes = len(cells.codes)
+    value_column = get_column_letter(n_codes + 1)
     for start in range(0, len(cells), _ROWS_PER_CHUNK):
-        chunk = cells[start:start + _ROWS_PER_CHUNK]
-        yield "".join([row_xml(row, *map(index, key), value)
-                       for row, (key, value) in enumerate(chunk, first_row + start)])
+        stop = min(start + _ROWS_PER_CHUNK, len(cells))
+        row = pc.cast(pa.array(np.arange(first_row + start, first_row + stop)), TEXT)
+        pieces: list[pa.Array | str] = ['<row r="', row, '">']
+        for i, column in enumerate(cells.codes, start=1):
+            index = pc.cast(pc.index_in(column.slice(start, stop - start), value_set=codes),
+                            TEXT)
+            pieces += [f'<c r="{get_column_letter(i)}', row, '" t="s"><v>', index, "</v></c>"]
+        pieces += [f'<c r="{value_column}', row, f'" s="{number_style}" t="n"><v>',
+                   _number_text(cells.values[start:stop]), "</v></c></row>"]
+        rows = _text(pieces)
+        whole = pc.binary_join(pa.LargeListArray.from_arrays(
+            pa.array([0, len(rows)], pa.int64()), rows), pa.scalar("", TEXT))
+        yield whole[0].as_py()
 
 
-def _splice_data_rows(sheet_xml: bytes, *, cells: Sequence[Cell],
-                      string_index: Mapping[str, int], number_style: int) -> bytes:
+def _splice_data_rows(sheet_xml: bytes, *, cells: Cells, codes: pa.Array,
+                      number_style: int) -> bytes:
     """The sheet openpyxl wrote (rows 1-5 and the placeholder row 6) with the placeholder
     replaced by every data row and the ``<dimension>`` widened to the last data row."""
     text = sheet_xml.decode("utf-8")
     start = text.find(f'<row r="{FIRST_DATA_ROW}"')
     end = text.find("</sheetData>")
-    last = get_column_letter(len(cells[0][0]) + 1)
+    last = get_column_letter(len(cells.codes) + 1)
     head, n = re.subn(r'<dimension ref="[^"]*"',
                       f'<dimension ref="A1:{last}{HEADER_ROW + len(cells)}"', text[:start], count=1)
     if start < 0 or end < start or n != 1:
         raise RuntimeError("unexpected worksheet XML from openpyxl: no placeholder row "
                            f"{FIRST_DATA_ROW} or no <dimension> to replace")
-    rows = data_rows_xml(cells, string_index, number_style)
+    rows = data_rows_xml(cells, codes, number_style)
     return "".join([head, *rows, text[end:]]).encode("utf-8")
 
 
@@ -396,10 +412,10 @@ def workbook_bytes(tables: Sequence[Table], *, title: str, metadata: Mapping[str
     wb = Workbook()
     about = wb.active
     about.title = ABOUT_SHEET
-    sheets: list[tuple[Worksheet, list[Cell]]] = []
+    sheets: list[tuple[Worksheet, Cells]] = []
     all_codes: set[str] = set()
     for table, name in zip(tables, names, strict=True):
-        cells = table_cells(table, drop_zeros=False, allow_negative=True)
+        cells = table.cells.select(drop_zeros=False, allow_negative=True)
         distinct = _distinct_codes(cells)
         all_codes.update(*distinct)
         ws = wb.create_sheet(title=name)
@@ -419,9 +435,9 @@ def workbook_bytes(tables: Sequence[Table], *, title: str, metadata: Mapping[str
     # Codes in code-point order, each once; the table is built before anything is written, so
     # that a code Excel cannot hold fails here.
     codes = sorted(all_codes)
-    string_index = {code: index for index, code in enumerate(codes)}
-    references = sum(len(cells) * len(cells[0][0]) for _, cells in sheets if cells)
+    references = sum(len(cells) * len(cells.codes) for _, cells in sheets)
     strings = shared_strings_xml(codes, references).encode("utf-8") if codes else None
+    code_array = pa.array(codes, TEXT)
 
     raw = io.BytesIO()
     # ExcelWriter directly: openpyxl's save_workbook() stamps `modified` with the current time.
@@ -430,9 +446,9 @@ def workbook_bytes(tables: Sequence[Table], *, title: str, metadata: Mapping[str
     # After saving, each sheet knows its part name and the placeholder its style index.
     fill: dict[str, Callable[[bytes], bytes]] = {
         ws.path.lstrip("/"): partial(
-            _splice_data_rows, cells=cells, string_index=string_index,
-            number_style=ws.cell(row=FIRST_DATA_ROW, column=len(cells[0][0]) + 1).style_id)
-        for ws, cells in sheets if cells}
+            _splice_data_rows, cells=cells, codes=code_array,
+            number_style=ws.cell(row=FIRST_DATA_ROW, column=len(cells.codes) + 1).style_id)
+        for ws, cells in sheets if len(cells)}
     add = {}
     if strings is not None:
         add[SHARED_STRINGS_PART] = strings
