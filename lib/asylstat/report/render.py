@@ -6,11 +6,13 @@
   and this module wraps them in its own page: ``<html lang=…>``, a title, an inline stylesheet.
   Nothing is loaded from elsewhere: no script, no MathJax, no web font; charts are ``data:``
   URLs. :func:`external_references` finds any reference that would leave the machine.
-* **PDF**: Debian's ``chromium`` prints the page (``--headless --print-to-pdf``), started with
-  a fresh profile and the flags that stop it connecting anywhere by itself; host names resolve
-  to nothing (``--host-resolver-rules``), so even a stray reference cannot reach the network.
-  Recent Chromium writes a tagged PDF (structure tree) by default; the outline (bookmarks)
-  comes from the headings (``--generate-pdf-document-outline``).
+* **PDF**: one Debian ``chromium`` process (headless) prints every page, driven over the
+  DevTools protocol through a pair of pipes (``--remote-debugging-pipe``, no TCP port):
+  ``Page.printToPDF`` with the parameters of ``--print-to-pdf`` (:data:`PRINT_PARAMETERS`).
+  It is started with a fresh profile and the flags that stop it connecting anywhere by
+  itself; host names resolve to nothing (``--host-resolver-rules``), so even a stray
+  reference cannot reach the network. The PDF is tagged (structure tree); the outline
+  (bookmarks) comes from the headings.
 """
 
 from __future__ import annotations
@@ -22,17 +24,24 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-
-import nbformat
+from typing import TYPE_CHECKING
 
 from asylstat import paths
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
+
+    from asylstat.report.narrative import Report
 
 log = logging.getLogger(__name__)
 
 REPORT_NOTEBOOK = "90_report.ipynb"
+#: the key of a report output's metadata that says its language (:func:`show_each`)
+LANGUAGE_KEY = "asylstat_lang"
 #: ``ASYLSTAT_CHROMIUM``: the browser to print PDFs with (empty: none, HTML only)
 CHROMIUM_ENV = "ASYLSTAT_CHROMIUM"
 PDF_TIMEOUT_S = 180
@@ -68,21 +77,57 @@ data { font-variant-numeric: tabular-nums; }
 
 
 # ---------------------------------------------------------------- notebook
-def execute_report_notebook(lang: str, run_dir: Path, target: Path) -> Path:
-    """Execute the report notebook for one language on the staged run ``run_dir``; the
-    executed copy (``target``) is kept with the domain notebooks as the audit trail."""
+def show_each(reports: Mapping[str, Report], section: str) -> None:
+    """In the report notebook: one section in every language, each output marked with its
+    language (output metadata :data:`LANGUAGE_KEY`), so that one executed notebook holds
+    every language's document (:func:`language_notebook` takes one back out)."""
+    from IPython.display import display
+
+    from asylstat.report.narrative import show
+
+    for lang, report in reports.items():
+        display(show(report, section), metadata={LANGUAGE_KEY: lang})
+
+
+def execute_report_notebook(languages: Sequence[str], run_dir: Path, target: Path) -> Path:
+    """Execute the report notebook once, for every language, on the staged run ``run_dir``;
+    the executed copy (``target``) is kept with the domain notebooks as the audit trail."""
     import papermill as pm
 
     target.parent.mkdir(parents=True, exist_ok=True)
     pm.execute_notebook(
         str(paths.notebooks_dir() / REPORT_NOTEBOOK), str(target),
-        parameters={"lang": lang, "run_dir": str(Path(run_dir).resolve())},
+        parameters={"languages": list(languages), "run_dir": str(Path(run_dir).resolve())},
         kernel_name="python3", cwd=str(paths.notebooks_dir()), progress_bar=False,
         log_output=False)
     return target
 
 
-def notebook_body(notebook: Path) -> str:
+def language_notebook(notebook: NotebookNode, lang: str) -> NotebookNode:
+    """The executed notebook as if it had been executed for ``lang`` alone: in each cell, the
+    outputs marked with another language are left out, and the one of ``lang`` is the cell's
+    result (as a cell's last expression shows it). Outputs marked with no language stay."""
+    import copy
+
+    single = copy.deepcopy(notebook)
+    for cell in single.cells:
+        if cell.get("cell_type") != "code":
+            continue
+        kept = []
+        for output in cell.get("outputs", []):
+            marked = output.get("metadata", {}).get(LANGUAGE_KEY)
+            if marked is None:
+                kept.append(output)
+            elif marked == lang:
+                output.output_type = "execute_result"
+                output.execution_count = cell.get("execution_count")
+                del output.metadata[LANGUAGE_KEY]
+                kept.append(output)
+        cell.outputs = kept
+    return single
+
+
+def notebook_body(notebook: NotebookNode) -> str:
     """The outputs of the executed notebook as HTML (nbconvert, code and tagged cells
     removed)."""
     from nbconvert import HTMLExporter
@@ -99,7 +144,7 @@ def notebook_body(notebook: Path) -> str:
     config.TemplateExporter.exclude_output_prompt = True
     exporter = HTMLExporter(config=config, template_name="basic")
     exporter.register_preprocessor(TagRemovePreprocessor(config=config), enabled=True)
-    body, _ = exporter.from_notebook_node(nbformat.read(str(notebook), as_version=4))
+    body, _ = exporter.from_notebook_node(notebook)
     return str(body)
 
 
@@ -112,8 +157,12 @@ def page(body: str, lang: str, title: str) -> str:
 
 
 def notebook_to_html(notebook: Path, lang: str) -> str:
-    """The report page of an executed report notebook; its title is its first heading."""
-    body = notebook_body(notebook)
+    """The report page in ``lang`` of the executed report notebook; its title is its first
+    heading."""
+    import nbformat
+
+    executed = nbformat.read(str(notebook), as_version=4)
+    body = notebook_body(language_notebook(executed, lang))
     outline = inspect_html(body)
     return page(body, lang, outline.h1 or "Report")
 
@@ -213,20 +262,158 @@ def chromium_command(chromium: str, profile: Path, *extra: str) -> list[str]:
             f"--user-data-dir={profile}", *QUIET_FLAGS, *extra]
 
 
-def html_to_pdf(html_file: Path, pdf_file: Path, chromium: str) -> None:
-    """Print ``html_file`` to ``pdf_file`` (A4, no header or footer, tagged, with an outline).
-    Raises ``RuntimeError`` when Chromium fails or writes no PDF."""
-    pdf_file.parent.mkdir(parents=True, exist_ok=True)
+#: Page.printToPDF as ``chromium --headless --print-to-pdf --no-pdf-header-footer
+#: --generate-pdf-document-outline`` prints: the page's own size (``@page { size: A4 }``), no
+#: header or footer, backgrounds, a tagged PDF (structure tree, language) with an outline
+PRINT_PARAMETERS = {"displayHeaderFooter": False, "printBackground": True,
+                    "preferCSSPageSize": True, "generateTaggedPDF": True,
+                    "generateDocumentOutline": True, "transferMode": "ReturnAsBase64"}
+#: the shell that gives Chromium the two pipes of ``--remote-debugging-pipe`` as its file
+#: descriptors 3 (commands in) and 4 (replies out), from our stdin and stdout
+_PIPE_SHELL = 'exec "$0" "$@" 3<&0 4>&1 0</dev/null 1>/dev/null'
+
+
+class DevToolsPipe:
+    """One headless Chromium driven over the DevTools protocol through a pair of pipes
+    (``--remote-debugging-pipe``: JSON messages ended by a NUL byte). No TCP port is opened,
+    so no other process on the machine can drive the browser while it prints."""
+
+    def __init__(self, chromium: str, profile: Path, timeout: float = PDF_TIMEOUT_S) -> None:
+        self.timeout = timeout
+        self._stderr = (profile / "chromium.log").open("wb")
+        commands_in, self._commands = os.pipe()
+        self._replies, replies_out = os.pipe()
+        try:
+            self.process = subprocess.Popen(
+                ["/bin/sh", "-c", _PIPE_SHELL,
+                 *chromium_command(chromium, profile / "profile", "--remote-debugging-pipe")],
+                stdin=commands_in, stdout=replies_out, stderr=self._stderr)
+        finally:
+            os.close(commands_in)
+            os.close(replies_out)
+        self._buffer = b""
+        self._next_id = 0
+        self.events: list[dict] = []
+
+    def _receive(self, deadline: float) -> dict:
+        import json
+        import select
+        import time
+
+        while b"\0" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise RuntimeError("chromium did not answer in time")
+            ready, _, _ = select.select([self._replies], [], [], left)
+            if ready:
+                chunk = os.read(self._replies, 1 << 20)
+                if not chunk:
+                    raise RuntimeError(f"chromium exited ({self.process.poll()}): "
+                                       + self.log_tail())
+                self._buffer += chunk
+        message, self._buffer = self._buffer.split(b"\0", 1)
+        return json.loads(message)
+
+    def send(self, method: str, params: dict | None = None, session: str | None = None) -> dict:
+        """Send one command and wait for its reply (events meanwhile kept in ``events``)."""
+        import json
+        import time
+
+        self._next_id += 1
+        message: dict = {"id": self._next_id, "method": method, "params": params or {}}
+        if session:
+            message["sessionId"] = session
+        os.write(self._commands, json.dumps(message).encode("utf-8") + b"\0")
+        deadline = time.monotonic() + self.timeout
+        while True:
+            reply = self._receive(deadline)
+            if reply.get("id") == self._next_id:
+                if "error" in reply:
+                    raise RuntimeError(f"chromium refused {method}: {reply['error']}")
+                return reply.get("result", {})
+            self.events.append(reply)
+
+    def wait_for(self, method: str, session: str) -> None:
+        import time
+
+        deadline = time.monotonic() + self.timeout
+        while not any(e.get("method") == method and e.get("sessionId") == session
+                      for e in self.events):
+            self.events.append(self._receive(deadline))
+
+    def print_pdf(self, html_file: Path) -> bytes:
+        """``html_file`` printed to PDF in a new tab (closed afterwards)."""
+        import base64
+
+        target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+        session = self.send("Target.attachToTarget", {"targetId": target,
+                                                      "flatten": True})["sessionId"]
+        try:
+            self.send("Page.enable", session=session)
+            self.send("Page.navigate", {"url": html_file.resolve().as_uri()}, session)
+            self.wait_for("Page.loadEventFired", session)
+            data = self.send("Page.printToPDF", PRINT_PARAMETERS, session)["data"]
+        finally:
+            self.send("Target.closeTarget", {"targetId": target})
+            self.events = [e for e in self.events if e.get("sessionId") != session]
+        return base64.b64decode(data)
+
+    def log_tail(self) -> str:
+        self._stderr.flush()
+        text = Path(self._stderr.name).read_text(errors="replace").strip().splitlines()
+        return " | ".join(text[-3:])
+
+    def close(self) -> None:
+        try:
+            if self.process.poll() is None:
+                self.send("Browser.close")
+        except (RuntimeError, OSError):
+            pass
+        finally:
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            os.close(self._commands)
+            os.close(self._replies)
+            self._stderr.close()
+
+
+def html_to_pdfs(jobs: Mapping[str, tuple[Path, Path]], chromium: str
+                 ) -> dict[str, Exception | None]:
+    """Print each ``html_file`` to its ``pdf_file`` (A4, no header or footer, tagged, with an
+    outline) in one browser process; per job, ``None`` or the error that stopped it (a
+    failure to start the browser fails every job)."""
+    outcome: dict[str, Exception | None] = {}
     with tempfile.TemporaryDirectory(prefix="asylstat-chromium-") as profile:
-        command = chromium_command(
-            chromium, Path(profile), "--no-pdf-header-footer",
-            "--generate-pdf-document-outline", f"--print-to-pdf={pdf_file.resolve()}",
-            html_file.resolve().as_uri())
-        done = subprocess.run(command, capture_output=True, text=True, timeout=PDF_TIMEOUT_S,
-                              check=False)
-    if done.returncode != 0 or not pdf_file.is_file() or \
-            not pdf_file.read_bytes()[:5] == b"%PDF-":
-        tail = (done.stderr or "").strip().splitlines()[-3:]
-        raise RuntimeError(f"chromium exited with {done.returncode} and no PDF: "
-                           + " | ".join(tail))
-    log.info("printed %s (%d bytes)", pdf_file, pdf_file.stat().st_size)
+        try:
+            browser = DevToolsPipe(chromium, Path(profile))
+        except OSError as exc:
+            return dict.fromkeys(jobs, exc)
+        try:
+            for name, (html_file, pdf_file) in jobs.items():
+                try:
+                    data = browser.print_pdf(html_file)
+                    if data[:5] != b"%PDF-":
+                        raise RuntimeError("chromium printed no PDF: " + browser.log_tail())
+                    pdf_file.parent.mkdir(parents=True, exist_ok=True)
+                    pdf_file.write_bytes(data)
+                    log.info("printed %s (%d bytes)", pdf_file, len(data))
+                    outcome[name] = None
+                except (RuntimeError, OSError) as exc:
+                    outcome[name] = exc
+                    if browser.process.poll() is not None:  # the browser is gone: no more
+                        outcome.update({n: exc for n in jobs if n not in outcome})
+                        break
+        finally:
+            browser.close()
+    return outcome
+
+
+def html_to_pdf(html_file: Path, pdf_file: Path, chromium: str) -> None:
+    """Print ``html_file`` to ``pdf_file`` (:func:`html_to_pdfs` for one page). Raises
+    ``RuntimeError`` when Chromium fails or writes no PDF."""
+    error = html_to_pdfs({"page": (html_file, pdf_file)}, chromium)["page"]
+    if error is not None:
+        raise RuntimeError(str(error)) from error

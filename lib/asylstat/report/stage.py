@@ -5,10 +5,12 @@
    and written, exact, to ``tables/report/``.
 2. The public tables — the run's tables and the report's, rounded — are written to
    ``public/`` (:mod:`asylstat.report.public`).
-3. The report notebook is executed once per language (papermill), reading ``tables/report/``
-   only, never the warehouse; each executed notebook becomes ``reports/<lang>/report.html``
-   (nbconvert) and, when Chromium is installed, ``report.pdf``. Without Chromium the run goes
-   on with HTML only, and says so in the log and in validation (a warning).
+3. The report notebook is executed once, for every language (papermill, one kernel), reading
+   ``tables/report/`` only, never the warehouse; the executed notebook
+   (``notebooks/90_report.ipynb``) becomes ``reports/<lang>/report.html`` for each language
+   (nbconvert, one language's outputs each) and, when Chromium is installed, ``report.pdf``,
+   the three printed by one browser process. Without Chromium the run goes on with HTML only,
+   and says so in the log and in validation (a warning).
 
 Rules (severity *error* where the property holds by construction, so a failure is a bug):
 ``public.rounding``, ``report.basis_matches_tables``, ``report.figures_match_public``,
@@ -18,9 +20,7 @@ Rules (severity *error* where the property holds by construction, so a failure i
 from __future__ import annotations
 
 import logging
-import subprocess
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
 from asylstat.checks import RuleResult
@@ -35,10 +35,11 @@ from asylstat.report.basis import (
 from asylstat.report.i18n import LANGUAGES
 from asylstat.report.public import check_public, write_public
 from asylstat.report.render import (
+    REPORT_NOTEBOOK,
     execute_report_notebook,
     external_references,
     find_chromium,
-    html_to_pdf,
+    html_to_pdfs,
     inspect_html,
     notebook_to_html,
 )
@@ -131,19 +132,15 @@ def check_report_page(text: str, lang: str, public: Mapping[str, Table]) -> list
 
 def make_reports(stage: Path, public: Mapping[str, Table],
                  languages: Sequence[str] = LANGUAGES) -> list[RuleResult]:
-    """Execute the report notebook per language, render HTML, print PDF when possible."""
-    notebooks = {}
-    with ProcessPoolExecutor(max_workers=min(2, len(languages))) as pool:
-        futures = {lang: pool.submit(execute_report_notebook, lang, stage,
-                                     stage / "notebooks" / f"90_report_{lang}.ipynb")
-                   for lang in languages}
-        for lang, future in futures.items():
-            notebooks[lang] = future.result()
-            log.info("report notebook executed (%s)", lang)
+    """Execute the report notebook once for every language, render each language's HTML,
+    print the PDFs when possible."""
+    notebook = execute_report_notebook(languages, stage,
+                                       stage / "notebooks" / REPORT_NOTEBOOK)
+    log.info("report notebook executed (%s)", ", ".join(languages))
     results: list[RuleResult] = []
     pages = {}
     for lang in languages:
-        text = notebook_to_html(notebooks[lang], lang)
+        text = notebook_to_html(notebook, lang)
         target = stage / "reports" / lang / "report.html"
         write_text(text, target)
         pages[lang] = target
@@ -153,7 +150,8 @@ def make_reports(stage: Path, public: Mapping[str, Table],
 
 
 def print_pdfs(pages: Mapping[str, Path]) -> RuleResult:
-    """``report.pdf`` beside each ``report.html``; without Chromium, none and a warning."""
+    """``report.pdf`` beside each ``report.html``, printed by one browser process; without
+    Chromium, none and a warning."""
     chromium = find_chromium()
     if chromium is None:
         log.warning("Chromium not found: the reports are in HTML only (no PDF). Install "
@@ -161,16 +159,13 @@ def print_pdfs(pages: Mapping[str, Path]) -> RuleResult:
         return _rule("report.pdf", [f"{lang}: no PDF" for lang in pages], "",
                      "Chromium not found: {n} report(s) in HTML only, no PDF (install "
                      "Debian's chromium)", severity="warning")
+    outcome = html_to_pdfs({lang: (page, page.with_suffix(".pdf"))
+                            for lang, page in pages.items()}, chromium)
     failures = []
-    with ThreadPoolExecutor(max_workers=len(pages) or 1) as pool:  # each prints in its own
-        futures = {lang: pool.submit(html_to_pdf, page, page.with_suffix(".pdf"), chromium)
-                   for lang, page in pages.items()}                 # browser process
-        for lang, future in futures.items():
-            try:
-                future.result()
-            except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
-                log.warning("no PDF for %s: %s", lang, exc)
-                failures.append(f"{lang}: {exc}")
+    for lang, error in outcome.items():
+        if error is not None:
+            log.warning("no PDF for %s: %s", lang, error)
+            failures.append(f"{lang}: {error}")
     return _rule("report.pdf", failures, f"PDF printed for {len(pages)} report(s) with "
                  f"{chromium}", "{n} report(s) could not be printed to PDF",
                  severity="warning")
