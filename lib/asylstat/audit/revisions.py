@@ -128,9 +128,11 @@ def compare_table(old: TableCells | None, new: TableCells | None) -> TableRevisi
                   if new is not None else [])
         return TableRevision(name, kind, status, old_cols, new_cols, len(old_cells),
                              len(new_cells), tuple(cells))
-    keys = sorted(set(old_cells) | set(new_cells), key=code_sort_key)
+    # the cells that differ, found by set operations on (key, value) pairs; only they are
+    # sorted (an unchanged table, the usual case, sorts nothing)
+    differing = {key for key, _ in old_cells.items() ^ new_cells.items()}
     changed = tuple(CellRevision(new_cols, k, old_cells.get(k), new_cells.get(k))
-                    for k in keys if old_cells.get(k) != new_cells.get(k))
+                    for k in sorted(differing, key=code_sort_key))
     return TableRevision(name, kind, "revised" if changed else "unchanged", old_cols, new_cols,
                          len(old_cells), len(new_cells), changed)
 

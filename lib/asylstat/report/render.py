@@ -380,34 +380,65 @@ class DevToolsPipe:
             self._stderr.close()
 
 
-def html_to_pdfs(jobs: Mapping[str, tuple[Path, Path]], chromium: str
-                 ) -> dict[str, Exception | None]:
-    """Print each ``html_file`` to its ``pdf_file`` (A4, no header or footer, tagged, with an
-    outline) in one browser process; per job, ``None`` or the error that stopped it (a
-    failure to start the browser fails every job)."""
-    outcome: dict[str, Exception | None] = {}
-    with tempfile.TemporaryDirectory(prefix="asylstat-chromium-") as profile:
+class PdfPrinter:
+    """The one browser process that prints a run's PDFs. The browser is started when the
+    printer is made and boots while the caller does other work (rendering the HTML); each
+    :meth:`print` uses it; :meth:`close` (or leaving the ``with`` block) ends it and removes
+    its profile."""
+
+    def __init__(self, chromium: str) -> None:
+        self.chromium = chromium
+        self._profile = tempfile.TemporaryDirectory(prefix="asylstat-chromium-")
+        self._browser: DevToolsPipe | None = None
+        self._error: Exception | None = None
         try:
-            browser = DevToolsPipe(chromium, Path(profile))
+            self._browser = DevToolsPipe(chromium, Path(self._profile.name))
         except OSError as exc:
-            return dict.fromkeys(jobs, exc)
+            self._error = exc
+
+    def __enter__(self) -> PdfPrinter:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def print(self, html_file: Path, pdf_file: Path) -> None:
+        """Print ``html_file`` to ``pdf_file`` (A4, no header or footer, tagged, with an
+        outline). Raises ``RuntimeError`` (or ``OSError``) when the browser cannot."""
+        if self._browser is None or self._browser.process.poll() is not None:
+            raise RuntimeError(f"chromium is not running: {self._error or 'it exited'}")
+        data = self._browser.print_pdf(html_file)
+        if data[:5] != b"%PDF-":
+            raise RuntimeError("chromium printed no PDF: " + self._browser.log_tail())
+        pdf_file.parent.mkdir(parents=True, exist_ok=True)
+        pdf_file.write_bytes(data)
+        log.info("printed %s (%d bytes)", pdf_file, len(data))
+
+    def close(self) -> None:
         try:
-            for name, (html_file, pdf_file) in jobs.items():
-                try:
-                    data = browser.print_pdf(html_file)
-                    if data[:5] != b"%PDF-":
-                        raise RuntimeError("chromium printed no PDF: " + browser.log_tail())
-                    pdf_file.parent.mkdir(parents=True, exist_ok=True)
-                    pdf_file.write_bytes(data)
-                    log.info("printed %s (%d bytes)", pdf_file, len(data))
-                    outcome[name] = None
-                except (RuntimeError, OSError) as exc:
-                    outcome[name] = exc
-                    if browser.process.poll() is not None:  # the browser is gone: no more
-                        outcome.update({n: exc for n in jobs if n not in outcome})
-                        break
+            if self._browser is not None:
+                self._browser.close()
         finally:
-            browser.close()
+            self._browser = None
+            self._profile.cleanup()
+
+
+def html_to_pdfs(jobs: Mapping[str, tuple[Path, Path]], chromium: str | PdfPrinter
+                 ) -> dict[str, Exception | None]:
+    """Print each ``html_file`` to its ``pdf_file`` with one browser process (``chromium``,
+    or a printer already started); per job, ``None`` or the error that stopped it."""
+    outcome: dict[str, Exception | None] = {}
+    printer = chromium if isinstance(chromium, PdfPrinter) else PdfPrinter(chromium)
+    try:
+        for name, (html_file, pdf_file) in jobs.items():
+            try:
+                printer.print(html_file, pdf_file)
+                outcome[name] = None
+            except (RuntimeError, OSError) as exc:
+                outcome[name] = exc
+    finally:
+        if printer is not chromium:
+            printer.close()
     return outcome
 
 

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from pathlib import Path
 
 from asylstat.checks import RuleResult
@@ -36,6 +38,7 @@ from asylstat.report.i18n import LANGUAGES
 from asylstat.report.public import check_public, write_public
 from asylstat.report.render import (
     REPORT_NOTEBOOK,
+    PdfPrinter,
     execute_report_notebook,
     external_references,
     find_chromium,
@@ -132,27 +135,35 @@ def check_report_page(text: str, lang: str, public: Mapping[str, Table]) -> list
 
 def make_reports(stage: Path, public: Mapping[str, Table],
                  languages: Sequence[str] = LANGUAGES) -> list[RuleResult]:
-    """Execute the report notebook once for every language, render each language's HTML,
-    print the PDFs when possible."""
-    notebook = execute_report_notebook(languages, stage,
-                                       stage / "notebooks" / REPORT_NOTEBOOK)
+    """Execute the report notebook once for every language, then :func:`render_reports`."""
+    notebook = execute_report_notebook(languages, stage, stage / "notebooks" / REPORT_NOTEBOOK)
     log.info("report notebook executed (%s)", ", ".join(languages))
-    results: list[RuleResult] = []
-    pages = {}
-    for lang in languages:
-        text = notebook_to_html(notebook, lang)
-        target = stage / "reports" / lang / "report.html"
-        write_text(text, target)
-        pages[lang] = target
-        results += check_report_page(text, lang, public)
-    results.append(print_pdfs(pages))
+    return render_reports(stage, notebook, public, languages)
+
+
+def render_reports(stage: Path, notebook: Path, public: Mapping[str, Table],
+                   languages: Sequence[str] = LANGUAGES) -> list[RuleResult]:
+    """Each language's page of the executed report ``notebook``, its checks, and its PDF when
+    Chromium is installed (one browser, started first so that it boots while the pages are
+    rendered)."""
+    chromium = find_chromium()
+    with PdfPrinter(chromium) if chromium else nullcontext() as printer:
+        results: list[RuleResult] = []
+        pages = {}
+        for lang in languages:
+            text = notebook_to_html(notebook, lang)
+            target = stage / "reports" / lang / "report.html"
+            write_text(text, target)
+            pages[lang] = target
+            results += check_report_page(text, lang, public)
+        results.append(print_pdfs(pages, printer))
     return results
 
 
-def print_pdfs(pages: Mapping[str, Path]) -> RuleResult:
-    """``report.pdf`` beside each ``report.html``, printed by one browser process; without
-    Chromium, none and a warning."""
-    chromium = find_chromium()
+def print_pdfs(pages: Mapping[str, Path], printer: PdfPrinter | None = None) -> RuleResult:
+    """``report.pdf`` beside each ``report.html``, printed by one browser process (``printer``,
+    or one started here); without Chromium, none and a warning."""
+    chromium = printer.chromium if printer is not None else find_chromium()
     if chromium is None:
         log.warning("Chromium not found: the reports are in HTML only (no PDF). Install "
                     "Debian's chromium (make does it) to print them.")
@@ -160,7 +171,7 @@ def print_pdfs(pages: Mapping[str, Path]) -> RuleResult:
                      "Chromium not found: {n} report(s) in HTML only, no PDF (install "
                      "Debian's chromium)", severity="warning")
     outcome = html_to_pdfs({lang: (page, page.with_suffix(".pdf"))
-                            for lang, page in pages.items()}, chromium)
+                            for lang, page in pages.items()}, printer or chromium)
     failures = []
     for lang, error in outcome.items():
         if error is not None:
@@ -191,9 +202,16 @@ def make_dissemination(stage: Path, period: Period, basis: Sequence[Table],
     every = [*tables, *basis]
     public_metadata = {k: metadata[k] for k in ("period", "kind", "as_of", "run_id")
                        if k in metadata}  # no warehouse address in a public file
-    public = write_public(every, stage / "public", period=period.label,
-                          metadata=public_metadata)
-    results = [check_public(every, public), check_basis(tables, basis)]
+    # the report notebook reads tables/report/ only: its kernel runs while the public tables
+    # are written and checked here
+    with ThreadPoolExecutor(max_workers=1) as side:
+        executed = side.submit(execute_report_notebook, languages, stage,
+                               stage / "notebooks" / REPORT_NOTEBOOK)
+        public = write_public(every, stage / "public", period=period.label,
+                              metadata=public_metadata)
+        results = [check_public(every, public), check_basis(tables, basis)]
+        notebook = executed.result()
+    log.info("report notebook executed (%s)", ", ".join(languages))
     public_by_name = {t.name: t for t in public}
-    results += make_reports(stage, public_by_name, languages)
+    results += render_reports(stage, notebook, public_by_name, languages)
     return results

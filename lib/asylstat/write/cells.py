@@ -50,12 +50,14 @@ class Cells:
     columns  the key columns: the dimensions in order, then ``TIME_PERIOD``
     codes    one text array per key column (no missing value, no empty code)
     values   ``OBS_VALUE`` as int64, in the same order
+    order    the position of each cell's row in ``table.data`` (to align per-row facts)
     """
 
     name: str
     columns: tuple[str, ...]
     codes: tuple[pa.Array, ...]
     values: np.ndarray
+    order: np.ndarray
 
     def __len__(self) -> int:
         return len(self.values)
@@ -64,7 +66,7 @@ class Cells:
         """The cells at ``rows`` (a boolean mask or sorted positions), still sorted."""
         positions = pa.array(np.flatnonzero(rows) if rows.dtype == bool else rows)
         return Cells(self.name, self.columns, tuple(c.take(positions) for c in self.codes),
-                     self.values[rows])
+                     self.values[rows], self.order[rows])
 
     def select(self, *, drop_zeros: bool = True, allow_negative: bool = False) -> Cells:
         """The cells a consumer wants: zero cells left out (``drop_zeros``; logged, as zero
@@ -170,7 +172,8 @@ def validated_cells(table: Table) -> Cells:
             raise ValueError(f"{table.name}: cell {'/'.join(str(c[at]) for c in codes)} "
                              "appears more than once")
     positions = pa.array(order)
-    return Cells(table.name, columns, tuple(c.take(positions) for c in codes), values[order])
+    return Cells(table.name, columns, tuple(c.take(positions) for c in codes), values[order],
+                 order)
 
 
 # ---------------------------------------------------------------- CSV text
