@@ -134,9 +134,14 @@ def test_the_run_leaves_public_tables_and_reports_in_three_languages(run_dir):
     public = {p.name for p in (run_dir / "public").glob("*.csv")}
     assert transmission and public == transmission
     assert (run_dir / "public" / f"{PERIOD}_public.xlsx").is_file()
+    # one executed report notebook (the audit trail) holds the three languages' outputs
+    report_notebook = json.loads((run_dir / "notebooks" / "90_report.ipynb").read_text())
+    marked = {o["metadata"].get("asylstat_lang") for c in report_notebook["cells"]
+              for o in c.get("outputs", [])}
+    assert marked == set(LANGS)
+    assert not list((run_dir / "notebooks").glob("90_report_*.ipynb"))
     for lang in LANGS:
         assert (run_dir / "reports" / lang / "report.html").is_file()
-        assert (run_dir / "notebooks" / f"90_report_{lang}.ipynb").is_file()
         if CHROMIUM:
             assert (run_dir / "reports" / lang / "report.pdf").read_bytes()[:5] == b"%PDF-"
     rules = json.loads((run_dir / "validation" / "validation.json").read_text())["rules"]

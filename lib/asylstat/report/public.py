@@ -25,12 +25,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from asylstat.checks import RuleResult
 from asylstat.report.rounding import round_to_base
 from asylstat.tables import Table
 from asylstat.write import workbook as xlsx
-from asylstat.write.cells import cells_csv_text
+from asylstat.write.cells import Cells, cells_csv_text
 from asylstat.write.sdmx import sdmx_csv_text, write_bytes_atomically
 
 log = logging.getLogger(__name__)
@@ -150,6 +152,19 @@ def write_public(tables: Sequence[Table], folder: Path, *, period: str,
     return public
 
 
+def shown_values(exact: Cells, shown: Cells) -> np.ndarray:
+    """Per cell of ``exact``, the value ``shown`` gives the same key (0 where it has none):
+    a hash join of the two on their key columns (pyarrow), in ``exact``'s order."""
+    columns = [f"k{i}" for i in range(len(exact.columns))]
+    left = pa.table([*exact.codes, pa.array(np.arange(len(exact)))], names=[*columns, "row"])
+    right = pa.table([*shown.codes, pa.array(shown.values)], names=[*columns, "value"])
+    joined = left.join(right, keys=columns, join_type="left outer")
+    out = np.zeros(len(exact), dtype=np.int64)
+    found = joined.filter(pc.is_valid(joined["value"]))
+    out[found["row"].to_numpy()] = found["value"].to_numpy()
+    return out
+
+
 def check_public(exact: Sequence[Table], public: Sequence[Table]) -> RuleResult:
     """Every public cell is the exact cell rounded (or equal, when not a rounded count), every
     rounded cell is a multiple of 5, and no non-zero rounded cell is missing. Compared table
@@ -160,10 +175,7 @@ def check_public(exact: Sequence[Table], public: Sequence[Table]) -> RuleResult:
         cells = table.cells
         mask = rounded_cells(table).to_numpy(dtype=bool)[cells.order]
         expected = rounded_values(cells.values, mask)
-        keys = list(cells.columns)
-        shown = by_name[table.name].cells.frame().rename(columns={"OBS_VALUE": "shown"})
-        merged = cells.frame().merge(shown, on=keys, how="left", sort=False)
-        values = merged["shown"].fillna(0).to_numpy(dtype=np.int64)
+        values = shown_values(cells, by_name[table.name].cells)
         bad = np.flatnonzero((values != expected) | (mask & (expected % 5 != 0)))
         failures += [f"{table.name} {'/'.join(cells.key(i))}: public {values[i]}, "
                      f"expected {expected[i]}" for i in bad.tolist()]

@@ -350,7 +350,9 @@ class DevToolsPipe:
                                                       "flatten": True})["sessionId"]
         try:
             self.send("Page.enable", session=session)
-            self.send("Page.navigate", {"url": html_file.resolve().as_uri()}, session)
+            opened = self.send("Page.navigate", {"url": html_file.resolve().as_uri()}, session)
+            if opened.get("errorText"):
+                raise RuntimeError(f"chromium cannot open {html_file}: {opened['errorText']}")
             self.wait_for("Page.loadEventFired", session)
             data = self.send("Page.printToPDF", PRINT_PARAMETERS, session)["data"]
         finally:
