@@ -102,14 +102,12 @@ def check_report_page(text: str, lang: str, public: Mapping[str, Table]) -> list
     """The checks of one report page: quoted figures equal to public cells; nothing
     fetched from outside; a language, headings, alternative text on every image."""
     outline = inspect_html(text)
-    cells = {name: dict(table_cells(t, drop_zeros=False, allow_negative=True))
-             for name, t in public.items()}
     wrong = []
     for fig in outline.figures:
         if "data-table" not in fig:
             continue
         table, key, value = fig["data-table"], tuple(fig["data-key"].split("/")), fig["value"]
-        shown = cells.get(table, {}).get(key, 0) if table in cells else None
+        shown = public[table].cells.mapping.get(key, 0) if table in public else None
         if shown is None or str(shown) != value:
             wrong.append(f"{lang}: {table} {'/'.join(key)} quoted {value}, public {shown}")
     outside = external_references(text)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -95,6 +96,11 @@ class Cells:
     def pairs(self) -> list[Cell]:
         """``(codes, value)`` per cell, Python strings and ints (the old ``table_cells``)."""
         return list(zip(self.keys(), self.values.tolist(), strict=True))
+
+    @cached_property
+    def mapping(self) -> dict[tuple[str, ...], int]:
+        """Codes → value, for the checks that look cells up (built once, on first use)."""
+        return dict(self.pairs())
 
     def frame(self) -> pd.DataFrame:
         """The cells as a frame: the key columns (text), then ``OBS_VALUE`` (int64)."""
