@@ -102,13 +102,6 @@ class Cells:
         """Codes → value, for the checks that look cells up (built once, on first use)."""
         return dict(self.pairs())
 
-    def frame(self) -> pd.DataFrame:
-        """The cells as a frame: the key columns (text), then ``OBS_VALUE`` (int64)."""
-        data = {c: codes.to_numpy(zero_copy_only=False)
-                for c, codes in zip(self.columns, self.codes, strict=True)}
-        data["OBS_VALUE"] = self.values
-        return pd.DataFrame(data, columns=[*self.columns, "OBS_VALUE"])
-
     def value_text(self) -> pa.Array:
         """``OBS_VALUE`` as text (``str(int)``)."""
         return pc.cast(pa.array(self.values), TEXT)
