@@ -28,6 +28,7 @@ from asylstat.checks.quality_rules import (
     RequestUnansweredOverdue,
     SubsequentWithoutFinalDecision,
     UnaccompaniedMinorAdult,
+    evaluate_rules,
 )
 from asylstat.periods import Period
 from asylstat.synthetic import SyntheticReport, build_warehouse
@@ -537,3 +538,63 @@ def test_severity_can_be_raised_per_rule(snapshot_of) -> None:
                        valid_text="M, F or X", severity="error")
     finding = evaluate(snapshot_of, {"person": [{"person_id": 1, "sex": "?"}]}, rule)
     assert (finding.result.severity, finding.result.status) == ("error", "fail")
+
+
+# ---------------------------------------------------------------- rules evaluated together
+
+def test_rules_of_one_table_evaluated_together_keep_their_own_counts_and_keys(
+        snapshot_of) -> None:
+    """The rules on person rows (codes, missing values, birth dates, duplicates) evaluated in
+    one batch give each rule exactly its own rows: worked out by hand below. A duplicated
+    faulty key is listed once per visible row, as the rows are counted."""
+    t1, t2 = datetime(2020, 1, 1), datetime(2021, 1, 1)
+    people = [
+        {"person_id": 1, "sex": "F", "birth_date": date(1990, 1, 1), "citizenship": "SYR"},
+        {"person_id": 2, "sex": "?", "birth_date": date(1990, 1, 1), "citizenship": None},
+        {"person_id": 3, "sex": None, "birth_date": date(1900, 1, 1), "citizenship": "YUG"},
+        {"person_id": 4, "sex": "?", "birth_date": date(2027, 1, 1), "citizenship": "AFG",
+         "recorded_at": t1},
+        {"person_id": 4, "sex": "?", "birth_date": date(2027, 1, 1), "citizenship": "AFG",
+         "recorded_at": t2},
+    ]
+    rules = {r.rule_id: r for r in warehouse_rules()}
+    chosen = ["dq.invalid_code.person.sex", "dq.missing.person.citizenship",
+              "dq.missing.person.sex", "dq.invalid_code.person.citizenship",
+              "dq.birth_date.age_over_110", "dq.birth_date.in_future",
+              "dq.duplicate_key.resolved.person", "dq.duplicate_key.ambiguous.person"]
+    snap = snapshot_of({"person": people}, as_of=AS_OF)
+    findings = evaluate_rules(Context(snap), [rules[r] for r in chosen])
+    got = {f.result.rule: (f.result.count, f.examples) for f in findings}
+    assert [f.result.rule for f in findings] == chosen  # in the order asked
+    assert got == {
+        "dq.invalid_code.person.sex": (3, ("2", "4", "4")),   # '?' on 2 and both rows of 4
+        "dq.missing.person.citizenship": (1, ("2",)),
+        "dq.missing.person.sex": (1, ("3",)),
+        "dq.invalid_code.person.citizenship": (1, ("3",)),    # YUG
+        "dq.birth_date.age_over_110": (1, ("3",)),            # 126 on 2026-06-30
+        "dq.birth_date.in_future": (2, ("4", "4")),
+        "dq.duplicate_key.resolved.person": (1, ("4",)),      # keys, not rows
+        "dq.duplicate_key.ambiguous.person": (0, ()),
+    }
+
+
+def test_one_query_per_table_not_per_rule(synthetic_path, monkeypatch) -> None:
+    """The rules send the engine a bounded number of queries whatever their number: per
+    table, its distinct codes, its row rules and its duplicate-key rules; then the two rules
+    comparing applications of a person."""
+    import ibis.expr.types.relations as relations
+
+    path, _ = synthetic_path
+    snap = Snapshot(connect(f"duckdb:///{path}"), SYNTHETIC_AS_OF)
+    sent = []
+    original = relations.Table.to_pyarrow
+
+    def counted(self, *args, **kwargs):
+        sent.append(self)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(relations.Table, "to_pyarrow", counted)
+    findings = evaluate_rules(Context(snap), warehouse_rules())
+    tables = 8  # the contract's tables
+    assert len(findings) == len(warehouse_rules()) > 70
+    assert len(sent) <= 3 * tables + 2

@@ -6,8 +6,9 @@ per table and column it examines — the invalid-code rule for every code column
 contract's list (``codes/contract_codes.csv``) plus citizenship and partner codes, the
 orphan rule for every reference, the after-``as_of`` rule for every event date, the
 duplicate-key rules for every table. :func:`check_warehouse` evaluates them on the warehouse
-as of the run's ``as_of`` inside the engine (only counts and up to 20 example keys come
-back) and computes the completeness of the applicants' attributes per month of the run.
+as of the run's ``as_of`` inside the engine, one aggregate query per table for the rules
+that are conditions on its rows (only counts and up to 20 example keys come back), and
+computes the completeness of the applicants' attributes per month of the run.
 
 Severity is *warning* for every rule (statistics.md: record-level faults never stop a run).
 Record keys appear only in :meth:`DataQualityReport.internal`, for ``internal/``.
@@ -46,6 +47,7 @@ from asylstat.checks.quality_rules import (
     Rule,
     SubsequentWithoutFinalDecision,
     UnaccompaniedMinorAdult,
+    evaluate_rules,
     is_country_code,
 )
 from asylstat.codes import contract_codes
@@ -112,7 +114,7 @@ DATE_ORDER: tuple[DateBefore, ...] = (
                via=("decision_id", "decision")),
     DateBefore("reply_before_request", "dublin_request", "reply_date", "request_date"),
     DateBefore("transfer_before_acceptance", "dublin_transfer", "transfer_date", "reply_date",
-               via=("request_id", "dublin_request"), condition=_accepted,
+               via=("request_id", "dublin_request"), ref_condition=_accepted,
                condition_text="a request accepted explicitly or implicitly"),
 )
 
@@ -253,14 +255,9 @@ def check_warehouse(snap: Snapshot, months: Sequence[Period],
                     rules: Sequence[Rule] | None = None) -> DataQualityReport:
     """Evaluate every rule (default :func:`warehouse_rules`) on the warehouse as of the
     snapshot's ``as_of``, and the completeness of applicants' attributes for ``months``."""
-    ctx = Context(snap)
-    findings = []
-    for rule in rules if rules is not None else warehouse_rules():
-        started = time.perf_counter()
-        finding = rule.evaluate(ctx)
-        log.debug("%s: %d (%.2f s)", rule.rule_id, finding.result.count,
-                  time.perf_counter() - started)
-        findings.append(finding)
+    started = time.perf_counter()
+    findings = evaluate_rules(Context(snap), rules if rules is not None else warehouse_rules())
+    log.debug("data quality rules evaluated in %.2f s", time.perf_counter() - started)
     failed = sum(f.result.status == "fail" for f in findings)
     log.info("data quality: %d rules, %d with findings", len(findings), failed)
     return DataQualityReport(as_of=format_as_of(snap.as_of), findings=tuple(findings),

@@ -1,7 +1,14 @@
 """The rule classes of warehouse data quality (:mod:`asylstat.checks.quality` declares one
 instance per table and column and runs them)."""
 
-from asylstat.checks.quality_rules.base import MAX_EXAMPLES, Context, Finding, Rule
+from asylstat.checks.quality_rules.base import (
+    MAX_EXAMPLES,
+    Context,
+    Finding,
+    Lookup,
+    Rule,
+    evaluate_rules,
+)
 from asylstat.checks.quality_rules.codes import (
     LEGAL_BASES_BY_TYPE,
     InvalidCode,
@@ -29,7 +36,9 @@ from asylstat.checks.quality_rules.references import DuplicateKey, OrphanReferen
 __all__ = [
     "LEGAL_BASES_BY_TYPE", "MAX_EXAMPLES", "AgeAbove", "BirthDateInFuture", "Context",
     "DateAfterAsOf", "DateBefore", "DuplicateKey", "Finding", "InvalidCode", "LegalBasisMismatch",
+    "Lookup",
     "MissingValue", "OrphanReference", "OverlappingOpenApplications", "PartnerIsBelgium",
     "PartnerNotDublinState", "ReplyIncomplete", "RequestUnansweredOverdue", "Rule",
-    "SubsequentWithoutFinalDecision", "UnaccompaniedMinorAdult", "is_country_code",
+    "SubsequentWithoutFinalDecision", "UnaccompaniedMinorAdult", "evaluate_rules",
+    "is_country_code",
 ]

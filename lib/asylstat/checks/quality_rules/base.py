@@ -1,10 +1,16 @@
 """The shape of a warehouse data-quality rule and how it is evaluated.
 
 A rule is a small frozen object declared once per table and column it examines (one
-``InvalidCode`` per code column, one ``OrphanReference`` per reference…). It turns the
-warehouse as of the run's ``as_of`` into an Ibis expression with one row per failing unit and
-a ``key`` column; evaluation runs two queries in the engine — the count and the first few
-keys — so that no warehouse row ever reaches Python beyond those example keys.
+``InvalidCode`` per code column, one ``OrphanReference`` per reference…). Most rules are a
+*condition* on the rows of one source — the visible rows of their table, with values looked
+up in other tables by key (:class:`Lookup`), or the keys of a table seen several times — and
+:func:`evaluate_rules` evaluates every rule of a source in **one aggregate query**: per rule,
+``COUNT(key) FILTER (WHERE condition)`` and ``ARRAY_AGG(key ORDER BY key) FILTER (WHERE
+condition)`` cut to the first :data:`MAX_EXAMPLES` in the engine. A rule that is not a
+condition on one source (two applications of one person compared…) gives its own Ibis
+expression with one row per failing unit and a ``key`` column (:meth:`Rule.failing`), counted
+the same way in a query of its own. Either way no warehouse row reaches Python beyond the
+example keys.
 
 What every rule examines (docs/synthetic.md, "Planted faults: exact definitions"):
 
@@ -23,7 +29,7 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import ClassVar
@@ -32,7 +38,7 @@ import ibis
 
 from asylstat.checks import RuleResult, Severity
 from asylstat.codes import normalise
-from asylstat.warehouse.contract import key_column
+from asylstat.warehouse.contract import contract_tables, key_column
 from asylstat.warehouse.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
@@ -64,10 +70,18 @@ class Context:
         return self._visible[table]
 
     def raw_values(self, table: str, column: str) -> list[str | None]:
-        """The distinct raw values of a code column among the visible rows (a small list)."""
+        """The distinct non-NULL raw values of a code column among the visible rows (a small
+        list). The first call for a table reads those of every code (string) column of the
+        table in one query: the rules ask for most of them."""
         if (table, column) not in self._raw:
-            values = self.visible(table).select(column).distinct().to_pyarrow()
-            self._raw[(table, column)] = values.column(0).to_pylist()
+            strings = [c for c, typ in contract_tables()[table].items() if typ == "VARCHAR"]
+            if column not in strings:
+                strings.append(column)
+            t = self.visible(table)
+            distinct = t.aggregate(**{c: t[c].collect(distinct=True) for c in strings})
+            row = distinct.to_pyarrow().to_pylist()[0]
+            for c in strings:
+                self._raw.setdefault((table, c), list(row[c] or []))
         return self._raw[(table, column)]
 
     def raws_where(self, table: str, column: str,
@@ -83,6 +97,19 @@ class Context:
         if not raws:
             return ibis.literal(False)
         return t[column].isin(raws).fill_null(False)
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """A value of another table looked up for each examined row by key: ``values(ctx)`` has
+    one row per key ``_lk`` and the column ``name``; the examined row's ``column`` is matched
+    with ``_lk`` (a left join: ``name`` is NULL when no key matches). Rules of one source
+    that ask for the same ``name`` share one join, so a name stands for one ``(column,
+    values)`` pair."""
+
+    name: str
+    column: str
+    values: Callable[[Context], ibis.Table] = field(compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -113,8 +140,10 @@ class Finding:
 @dataclass(frozen=True)
 class Rule(ABC):
     """A data-quality rule. Subclasses set ``unit``, ``reference_date`` and ``time_limit``
-    (plain language) and define :meth:`failing`, :meth:`rule_id`, :meth:`what` and
-    :meth:`correction`."""
+    (plain language) and define :meth:`rule_id`, :meth:`table`, :meth:`what`,
+    :meth:`correction` and either :meth:`condition` (on the visible rows of ``table``, with
+    the :meth:`lookups` it needs: evaluated with the table's other rules in one query) or
+    :meth:`failing` (its own query; :meth:`source` then returns None)."""
 
     #: statistics.md, "Warehouse faults": warning severity by default
     severity: Severity = field(default="warning", kw_only=True)
@@ -135,12 +164,40 @@ class Rule(ABC):
         """The table whose rows (or keys) are counted."""
 
     @abstractmethod
-    def failing(self, ctx: Context) -> ibis.Table:
-        """One row per failing unit, with a ``key`` column (the record key shown to ICT)."""
-
-    @abstractmethod
     def what(self) -> str:
         """The definition in one plain sentence (its subject is the counted unit)."""
+
+    # ------------------------------------------------------------ what the rule examines
+    def source(self) -> str | None:
+        """The rows the rule's :meth:`condition` is evaluated on: rules with the same source
+        are evaluated in one query. Default: the visible rows of :attr:`table`. ``None``: the
+        rule gives its failing units itself (:meth:`failing`)."""
+        return f"rows.{self.table}"
+
+    def lookups(self, ctx: Context) -> tuple[Lookup, ...]:
+        """Values of other tables the :meth:`condition` reads, joined to the rows by key."""
+        return ()
+
+    def source_rows(self, ctx: Context, lookups: Sequence[Lookup]) -> ibis.Table:
+        """The rows of :meth:`source`, with a ``key`` column (the record key shown to ICT)
+        and the columns of ``lookups``. Default: the visible rows of :attr:`table`."""
+        rows = ctx.visible(self.table)
+        rows = rows.mutate(**{KEY: rows[key_column(self.table)]})
+        for lookup in lookups:
+            joined_on = f"{lookup.name}__key"
+            values = lookup.values(ctx).rename(**{joined_on: "_lk"})
+            rows = rows.left_join(values, rows[lookup.column] == values[joined_on]
+                                  ).drop(joined_on)
+        return rows
+
+    def condition(self, ctx: Context, rows: ibis.Table) -> ibis.BooleanValue:
+        """True for a failing row of :meth:`source_rows` (NULL counts as not failing)."""
+        raise NotImplementedError(f"{type(self).__name__} defines failing() instead")
+
+    def failing(self, ctx: Context) -> ibis.Table:
+        """One row per failing unit, with a ``key`` column (the record key shown to ICT)."""
+        rows = self.source_rows(ctx, self.lookups(ctx))
+        return rows.filter(self.condition(ctx, rows)).select(KEY)
 
     def correction(self) -> str:
         """What ICT should correct (one sentence)."""
@@ -164,12 +221,10 @@ class Rule(ABC):
 
     def evaluate(self, ctx: Context) -> Finding:
         """Count the failing units and fetch up to :data:`MAX_EXAMPLES` keys, in the engine."""
-        failing = self.failing(ctx).select(KEY)
-        # one query: the first keys, each row carrying the total count
-        first = failing.mutate(_n=failing[KEY].count().over(ibis.window())).order_by(KEY)
-        rows = first.limit(MAX_EXAMPLES).to_pyarrow().to_pylist()
-        count = int(rows[0]["_n"]) if rows else 0
-        examples = tuple(str(r[KEY]) for r in rows)
+        return evaluate_rules(ctx, [self])[0]
+
+    def finding(self, ctx: Context, count: int, examples: Sequence[object]) -> Finding:
+        """The finding of ``count`` failing units, the first of which are ``examples``."""
         what = ctx.fill(self.what())
         if count:
             message = f"{count} {self.unit_text()}: {what} {self.correction()}"
@@ -181,13 +236,70 @@ class Rule(ABC):
         return Finding(result=result, unit=self.unit_text(),
                        reference_date=ctx.fill(self.reference_text()),
                        time_limit=ctx.fill(self.limit_text()), definition=what,
-                       examples=examples)
+                       examples=tuple(str(k) for k in examples))
+
+
+# ---------------------------------------------------------------- evaluation
+
+def evaluate_rules(ctx: Context, rules: Sequence[Rule]) -> list[Finding]:
+    """The finding of each rule, in the order given: the rules sharing a :meth:`Rule.source`
+    in one aggregate query (per rule, the failing units counted and their first
+    :data:`MAX_EXAMPLES` keys in key order, duplicates kept, cut in the engine); a rule
+    without one in a query of its own (the first keys, each carrying the total count)."""
+    by_source: dict[str, list[int]] = {}
+    found: dict[int, Finding] = {}
+    for i, rule in enumerate(rules):
+        source = rule.source()
+        if source is None:
+            found[i] = _evaluate_alone(ctx, rule)
+        else:
+            by_source.setdefault(source, []).append(i)
+    for members in by_source.values():
+        found.update(zip(members, _evaluate_together(ctx, [rules[i] for i in members]),
+                         strict=True))
+    return [found[i] for i in range(len(rules))]
+
+
+def _evaluate_together(ctx: Context, rules: Sequence[Rule]) -> list[Finding]:
+    lookups: dict[str, Lookup] = {}
+    for rule in rules:
+        for lookup in rule.lookups(ctx):
+            if lookups.setdefault(lookup.name, lookup).column != lookup.column:
+                raise ValueError(f"lookup {lookup.name} is asked for on two columns")
+    rows = rules[0].source_rows(ctx, tuple(lookups.values()))
+    # the rows failing some rule first (a few among millions), so that the ordered
+    # aggregates that collect the keys buffer only those
+    failing = [rule.condition(ctx, rows) for rule in rules]
+    rows = rows.filter(ibis.or_(*failing)).select(KEY, *[
+        condition.name(f"c{i}") for i, condition in enumerate(failing)])
+    key = rows[KEY]
+    measures: dict[str, ibis.Value] = {}
+    for i in range(len(rules)):
+        measures[f"n{i}"] = key.count(where=rows[f"c{i}"])
+        measures[f"e{i}"] = key.collect(where=rows[f"c{i}"], order_by=key)
+    counted = rows.aggregate(**measures)
+    counted = counted.mutate(**{f"e{i}": counted[f"e{i}"][:MAX_EXAMPLES]
+                                for i in range(len(rules))})
+    row = counted.to_pyarrow().to_pylist()[0]
+    return [rule.finding(ctx, int(row[f"n{i}"] or 0), row[f"e{i}"] or ())
+            for i, rule in enumerate(rules)]
+
+
+def _evaluate_alone(ctx: Context, rule: Rule) -> Finding:
+    failing = rule.failing(ctx).select(KEY)
+    # one query: the first keys, each row carrying the total count
+    first = failing.mutate(_n=failing[KEY].count().over(ibis.window())).order_by(KEY)
+    rows = first.limit(MAX_EXAMPLES).to_pyarrow().to_pylist()
+    count = int(rows[0]["_n"]) if rows else 0
+    return rule.finding(ctx, count, [r[KEY] for r in rows])
+
+
+def visible_keys(ctx: Context, table: str) -> ibis.Table:
+    """``_lk``: the keys of ``table`` present in some visible row, once each."""
+    t = ctx.visible(table)
+    return t.select(_lk=t[key_column(table)]).distinct()
 
 
 def rows_with_key(t: ibis.Table, table: str) -> ibis.Table:
     """The failing rows of ``table`` as ``key`` = the table's key (first column)."""
     return t.select(**{KEY: t[key_column(table)]})
-
-
-def distinct_keys(t: ibis.Table, column: str) -> ibis.Table:
-    return t.select(**{KEY: t[column]}).distinct()

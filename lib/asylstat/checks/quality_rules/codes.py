@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import ibis
 
-from asylstat.checks.quality_rules.base import Context, Rule, rows_with_key
+from asylstat.checks.quality_rules.base import Context, Rule
 from asylstat.codes import dublin_states, is_valid_citizenship
 
 #: dwh-contract.md, ``dublin_request.legal_basis``: the bases that fit each request type
@@ -48,10 +48,8 @@ class InvalidCode(Rule):
     def table(self) -> str:
         return self.table_name
 
-    def failing(self, ctx: Context) -> ibis.Table:
-        t = ctx.visible(self.table_name)
-        bad = ctx.code_in(t, self.table_name, self.column, lambda c: not self.valid(c))
-        return rows_with_key(t.filter(bad), self.table_name)
+    def condition(self, ctx: Context, rows: ibis.Table) -> ibis.BooleanValue:
+        return ctx.code_in(rows, self.table_name, self.column, lambda c: not self.valid(c))
 
     def what(self) -> str:
         return (f"{self.table_name}.{self.column} is set but, trimmed and upper-cased, not "
@@ -76,11 +74,8 @@ class PartnerIsBelgium(Rule):
     def table(self) -> str:
         return self.table_name
 
-    def failing(self, ctx: Context) -> ibis.Table:
-        t = ctx.visible(self.table_name)
-        return rows_with_key(
-            t.filter(ctx.code_in(t, self.table_name, "partner_country", lambda c: c == "BEL")),
-            self.table_name)
+    def condition(self, ctx: Context, rows: ibis.Table) -> ibis.BooleanValue:
+        return ctx.code_in(rows, self.table_name, "partner_country", lambda c: c == "BEL")
 
     def what(self) -> str:
         return (f"{self.table_name}.partner_country is Belgium itself (BEL); the Dublin "
@@ -106,12 +101,10 @@ class PartnerNotDublinState(Rule):
     def table(self) -> str:
         return self.table_name
 
-    def failing(self, ctx: Context) -> ibis.Table:
+    def condition(self, ctx: Context, rows: ibis.Table) -> ibis.BooleanValue:
         states = dublin_states()
-        t = ctx.visible(self.table_name)
-        bad = ctx.code_in(t, self.table_name, "partner_country",
-                          lambda c: is_country_code(c) and c not in states)
-        return rows_with_key(t.filter(bad), self.table_name)
+        return ctx.code_in(rows, self.table_name, "partner_country",
+                           lambda c: is_country_code(c) and c not in states)
 
     def what(self) -> str:
         return (f"{self.table_name}.partner_country is a valid country code but not a Dublin "
@@ -137,15 +130,14 @@ class LegalBasisMismatch(Rule):
     def table(self) -> str:
         return "dublin_request"
 
-    def failing(self, ctx: Context) -> ibis.Table:
-        t = ctx.visible("dublin_request")
+    def condition(self, ctx: Context, rows: ibis.Table) -> ibis.BooleanValue:
         all_bases = frozenset().union(*LEGAL_BASES_BY_TYPE.values())
         clauses = [
-            ctx.code_in(t, "dublin_request", "request_type", lambda c, k=kind: c == k)
-            & ctx.code_in(t, "dublin_request", "legal_basis",
+            ctx.code_in(rows, "dublin_request", "request_type", lambda c, k=kind: c == k)
+            & ctx.code_in(rows, "dublin_request", "legal_basis",
                           lambda c, ok=fitting: c in all_bases and c not in ok)
             for kind, fitting in LEGAL_BASES_BY_TYPE.items()]
-        return rows_with_key(t.filter(ibis.or_(*clauses)), "dublin_request")
+        return ibis.or_(*clauses)
 
     def what(self) -> str:
         return ("the request's legal basis does not fit its type (take charge: ART8–ART16, "

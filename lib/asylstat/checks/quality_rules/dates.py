@@ -10,7 +10,7 @@ from typing import ClassVar
 import ibis
 import ibis.expr.types as ir
 
-from asylstat.checks.quality_rules.base import Context, Rule, rows_with_key
+from asylstat.checks.quality_rules.base import Context, Lookup, Rule
 from asylstat.derive import age_years
 from asylstat.warehouse.contract import key_column
 
@@ -22,7 +22,7 @@ RefCondition = Callable[[Context, ibis.Table], ir.BooleanValue]
 class DateBefore(Rule):
     """Rows of ``table_name`` whose ``column`` is earlier than ``earlier_column`` — of the same
     row, or (with ``via``) of some visible row of the referenced table that satisfies
-    ``condition``. Unit: rows. Reference date: the two dates compared. Dates are used as
+    ``ref_condition``. Unit: rows. Reference date: the two dates compared. Dates are used as
     recorded by the statistics (statistics.md, "Warehouse faults")."""
 
     name: str
@@ -31,7 +31,7 @@ class DateBefore(Rule):
     earlier_column: str
     #: ``(foreign key column in table_name, referenced table)``; None: the same row
     via: tuple[str, str] | None = None
-    condition: RefCondition | None = None
+    ref_condition: RefCondition | None = None
     #: the condition in words
     condition_text: str = ""
 
@@ -51,19 +51,30 @@ class DateBefore(Rule):
             return f"{self.table_name}.{self.earlier_column} of the same row"
         return f"{self.via[1]}.{self.earlier_column} of the {self.via[1]} it refers to"
 
-    def failing(self, ctx: Context) -> ibis.Table:
-        t = ctx.visible(self.table_name)
+    def _latest_earlier(self) -> str:
+        return f"_latest_{self.name}"
+
+    def lookups(self, ctx: Context) -> tuple[Lookup, ...]:
         if self.via is None:
-            return rows_with_key(t.filter(t[self.column] < t[self.earlier_column]),
-                                 self.table_name)
+            return ()
         fk, ref_table = self.via
-        ref = ctx.visible(ref_table)
-        if self.condition is not None:
-            ref = ref.filter(self.condition(ctx, ref))
-        ref = ref.filter(ref[self.earlier_column].notnull()).select(
-            _ref_key=ref[key_column(ref_table)], _ref_date=ref[self.earlier_column])
-        bad = t.semi_join(ref, [t[fk] == ref._ref_key, t[self.column] < ref._ref_date])
-        return rows_with_key(bad, self.table_name)
+
+        def latest(ctx: Context) -> ibis.Table:
+            # the row's date is earlier than some referenced date exactly when it is earlier
+            # than the latest of them: one value per key, joined on equality
+            ref = ctx.visible(ref_table)
+            if self.ref_condition is not None:
+                ref = ref.filter(self.ref_condition(ctx, ref))
+            ref = ref.filter(ref[self.earlier_column].notnull())
+            return ref.group_by(_lk=ref[key_column(ref_table)]).aggregate(
+                **{self._latest_earlier(): ref[self.earlier_column].max()})
+
+        return (Lookup(self._latest_earlier(), fk, latest),)
+
+    def condition(self, ctx: Context, rows: ibis.Table) -> ibis.BooleanValue:
+        if self.via is None:
+            return rows[self.column] < rows[self.earlier_column]
+        return rows[self.column] < rows[self._latest_earlier()]
 
     def what(self) -> str:
         cond = f" ({self.condition_text})" if self.condition_text else ""
@@ -92,9 +103,8 @@ class DateAfterAsOf(Rule):
     def table(self) -> str:
         return self.table_name
 
-    def failing(self, ctx: Context) -> ibis.Table:
-        t = ctx.visible(self.table_name)
-        return rows_with_key(t.filter(t[self.column] > ctx.as_of_date), self.table_name)
+    def condition(self, ctx: Context, rows: ibis.Table) -> ibis.BooleanValue:
+        return rows[self.column] > ctx.as_of_date
 
     def what(self) -> str:
         return (f"{self.table_name}.{self.column} is later than {{as_of_date}}, the day the "
@@ -119,9 +129,8 @@ class BirthDateInFuture(Rule):
     def table(self) -> str:
         return "person"
 
-    def failing(self, ctx: Context) -> ibis.Table:
-        t = ctx.visible("person")
-        return rows_with_key(t.filter(t.birth_date > ctx.as_of_date), "person")
+    def condition(self, ctx: Context, rows: ibis.Table) -> ibis.BooleanValue:
+        return rows.birth_date > ctx.as_of_date
 
     def what(self) -> str:
         return ("person.birth_date is later than {as_of_date}; such a person's age is unknown "
@@ -151,10 +160,9 @@ class AgeAbove(Rule):
     def limit_text(self) -> str:
         return f"an age above {self.limit} years"
 
-    def failing(self, ctx: Context) -> ibis.Table:
-        t = ctx.visible("person")
+    def condition(self, ctx: Context, rows: ibis.Table) -> ibis.BooleanValue:
         day = ibis.literal(ctx.as_of_date, type="date")
-        return rows_with_key(t.filter(age_years(day, t.birth_date) > self.limit), "person")
+        return age_years(day, rows.birth_date) > self.limit
 
     def what(self) -> str:
         return (f"person.birth_date gives an age above {self.limit} on {{as_of_date}}; the "
@@ -182,21 +190,20 @@ class UnaccompaniedMinorAdult(Rule):
     def table(self) -> str:
         return "application"
 
-    def failing(self, ctx: Context) -> ibis.Table:
-        app = ctx.visible("application")
-        app = app.filter(app.unaccompanied_minor, app.lodged_date.notnull())
-        person = ctx.visible("person")
-        person = person.filter(person.birth_date.notnull()).select(
-            _person_id=person.person_id, _birth=person.birth_date)
-        # (person, lodging date) pairs at which some version of the person is an adult: an
-        # equality join first, so that the engine can hash it
-        pairs = app.select(_pid="person_id", _lodged="lodged_date").distinct()
-        pairs = pairs.join(person, pairs._pid == person._person_id)
-        pairs = pairs.filter(age_years(pairs._lodged, pairs._birth) >= self.adult_age)
-        pairs = pairs.select("_pid", "_lodged").distinct()
-        adult = app.semi_join(pairs, [app.person_id == pairs._pid,
-                                      app.lodged_date == pairs._lodged])
-        return rows_with_key(adult, "application")
+    def lookups(self, ctx: Context) -> tuple[Lookup, ...]:
+        def earliest_birth(ctx: Context) -> ibis.Table:
+            # some version of the person is an adult on a day exactly when the version with
+            # the earliest birth date is (completed years never grow with the birth date)
+            person = ctx.visible("person")
+            person = person.filter(person.birth_date.notnull())
+            return person.group_by(_lk=person.person_id).aggregate(
+                _earliest_birth=person.birth_date.min())
+
+        return (Lookup("_earliest_birth", "person_id", earliest_birth),)
+
+    def condition(self, ctx: Context, rows: ibis.Table) -> ibis.BooleanValue:
+        return (rows.unaccompanied_minor & rows.lodged_date.notnull()
+                & (age_years(rows.lodged_date, rows._earliest_birth) >= self.adult_age))
 
     def what(self) -> str:
         return (f"an application of an unaccompanied minor whose person is {self.adult_age} or "
@@ -224,9 +231,8 @@ class MissingValue(Rule):
     def table(self) -> str:
         return self.table_name
 
-    def failing(self, ctx: Context) -> ibis.Table:
-        t = ctx.visible(self.table_name)
-        return rows_with_key(t.filter(t[self.column].isnull()), self.table_name)
+    def condition(self, ctx: Context, rows: ibis.Table) -> ibis.BooleanValue:
+        return rows[self.column].isnull()
 
     def what(self) -> str:
         return (f"{self.table_name}.{self.column} is missing (NULL); the statistics count it "

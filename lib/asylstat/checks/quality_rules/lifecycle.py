@@ -38,6 +38,9 @@ class OverlappingOpenApplications(Rule):
     def rule_id(self) -> str:
         return "dq.overlapping_open_applications"
 
+    def source(self) -> None:
+        return None  # pairs of applications of one person: a query of its own
+
     @property
     def table(self) -> str:
         return "application"
@@ -89,6 +92,9 @@ class SubsequentWithoutFinalDecision(Rule):
     @property
     def rule_id(self) -> str:
         return "dq.subsequent_without_final_decision"
+
+    def source(self) -> None:
+        return None  # decisions on the person's other applications: a query of its own
 
     @property
     def table(self) -> str:
@@ -147,14 +153,12 @@ class RequestUnansweredOverdue(Rule):
         return (f"{self.months} months after the request (legal reply limits: 2 months for a "
                 "take charge, 1 month or 2 weeks for a take back)")
 
-    def failing(self, ctx: Context) -> ibis.Table:
-        req = ctx.visible("dublin_request")
+    def condition(self, ctx: Context, rows: ibis.Table) -> ibis.BooleanValue:
         cutoff = add_months(ctx.as_of_date, -self.months)
-        tc_tb = ctx.code_in(req, "dublin_request", "request_type",
+        tc_tb = ctx.code_in(rows, "dublin_request", "request_type",
                             lambda c: c in ("TAKE_CHARGE", "TAKE_BACK"))
-        late = req.filter(tc_tb, req.reply.isnull(), req.reply_date.isnull(),
-                          req.request_date < cutoff)
-        return rows_with_key(late, "dublin_request")
+        return (tc_tb & rows.reply.isnull() & rows.reply_date.isnull()
+                & (rows.request_date < cutoff))
 
     def what(self) -> str:
         return (f"a take-charge or take-back request has no reply more than {self.months} "
@@ -182,13 +186,10 @@ class ReplyIncomplete(Rule):
     def table(self) -> str:
         return "dublin_request"
 
-    def failing(self, ctx: Context) -> ibis.Table:
-        req = ctx.visible("dublin_request")
+    def condition(self, ctx: Context, rows: ibis.Table) -> ibis.BooleanValue:
         if self.missing == "date":
-            bad = req.filter(req.reply.notnull(), req.reply_date.isnull())
-        else:
-            bad = req.filter(req.reply.isnull(), req.reply_date.notnull())
-        return rows_with_key(bad, "dublin_request")
+            return rows.reply.notnull() & rows.reply_date.isnull()
+        return rows.reply.isnull() & rows.reply_date.notnull()
 
     def what(self) -> str:
         has, lacks = (("reply", "reply_date") if self.missing == "date"

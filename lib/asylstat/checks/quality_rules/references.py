@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
 import ibis
 
-from asylstat.checks.quality_rules.base import KEY, Context, Rule, rows_with_key
+from asylstat.checks.quality_rules.base import KEY, Context, Lookup, Rule, visible_keys
 from asylstat.warehouse.contract import key_column
 
 
@@ -32,13 +33,18 @@ class OrphanReference(Rule):
     def table(self) -> str:
         return self.table_name
 
-    def failing(self, ctx: Context) -> ibis.Table:
-        child = ctx.visible(self.table_name)
-        parent_key = key_column(self.parent)
-        parents = ctx.visible(self.parent).select(_parent=parent_key)
-        child = child.filter(child[self.column].notnull())
-        orphans = child.anti_join(parents, child[self.column] == parents._parent)
-        return rows_with_key(orphans, self.table_name)
+    def _found(self) -> str:
+        return f"_{self.column}_in_{self.parent}"
+
+    def lookups(self, ctx: Context) -> tuple[Lookup, ...]:
+        def present(ctx: Context) -> ibis.Table:
+            keys = visible_keys(ctx, self.parent)
+            return keys.mutate(**{self._found(): ibis.literal(True)})
+
+        return (Lookup(self._found(), self.column, present),)
+
+    def condition(self, ctx: Context, rows: ibis.Table) -> ibis.BooleanValue:
+        return rows[self.column].notnull() & rows[self._found()].isnull()
 
     def what(self) -> str:
         return (f"{self.table_name}.{self.column} points to no {self.parent} in the "
@@ -68,7 +74,12 @@ class DuplicateKey(Rule):
     def table(self) -> str:
         return self.table_name
 
-    def failing(self, ctx: Context) -> ibis.Table:
+    def source(self) -> str:
+        return f"keys.{self.table_name}"
+
+    def source_rows(self, ctx: Context, lookups: Sequence[Lookup] = ()) -> ibis.Table:
+        """The keys with several visible rows, with ``_at_latest``: how many of them share
+        the latest ``recorded_at`` (both duplicate-key rules of a table read it)."""
         key = key_column(self.table_name)
         t = ctx.visible(self.table_name).select(key, "recorded_at")
         # the few keys with several visible rows first (a hash aggregate), then the windows
@@ -79,9 +90,10 @@ class DuplicateKey(Rule):
         by_key = ibis.window(group_by=t[key])
         t = t.mutate(_n=t[key].count().over(by_key), _latest=t.recorded_at.max().over(by_key))
         t = t.filter(t._n > 1, t.recorded_at == t._latest)
-        top = t.group_by(**{KEY: t[key]}).aggregate(_at_latest=t.count())
-        return top.filter(top._at_latest > 1 if self.ambiguous else top._at_latest == 1
-                          ).select(KEY)
+        return t.group_by(**{KEY: t[key]}).aggregate(_at_latest=t.count())
+
+    def condition(self, ctx: Context, rows: ibis.Table) -> ibis.BooleanValue:
+        return rows._at_latest > 1 if self.ambiguous else rows._at_latest == 1
 
     def what(self) -> str:
         if self.ambiguous:
