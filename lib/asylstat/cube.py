@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import ibis
 import pandas as pd
@@ -183,11 +183,56 @@ def finish(frame: pd.DataFrame, dimensions: Sequence[str]) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def build_cube(spec: CubeSpec, snap: Snapshot, periods: Sequence[Period]) -> Table:
-    """Build one declared table for ``periods`` on the warehouse as of the snapshot."""
+#: where :func:`counted` keeps base counts on a snapshot
+_COUNTS = "cube.base_counts"
+
+
+def counting_key(spec: CubeSpec) -> tuple[object, ...]:
+    """What a table's base counts depend on besides the snapshot and the period: two specs
+    with the same key count the same units in the same cells (a report table that keeps a
+    dataflow's records and dimensions shares its counts)."""
+    return (spec.records, spec.reference, spec.where_reference, spec.strata,
+            spec.dimension_names)
+
+
+def counted(spec: CubeSpec, snap: Snapshot, periods: Sequence[Period]) -> pd.DataFrame:
+    """Base counts of ``spec`` for ``periods`` (as :func:`base_counts`), each period counted
+    once per snapshot: the periods already counted — by the domain tables, the report's
+    tables or the comparisons of the output warnings — are read from the snapshot, the
+    others counted in one engine query. A period's counts depend on that period's records
+    only (each record is placed in the period that holds its date, each stock on the
+    period's last day), so counts made for different lists of periods can be put together.
+    """
+    store: dict[tuple[object, ...], pd.DataFrame] = snap.memo.setdefault(_COUNTS, {})
+    key = counting_key(spec)
+    missing = [p for p in dict.fromkeys(periods) if (*key, p) not in store]
+    if missing:
+        log.info("counting %s for %s", spec.name, ", ".join(p.label for p in missing))
+        frame = base_counts(spec, spec.records(snap, missing))
+        for period in missing:
+            part = frame.loc[frame[PERIOD] == period.label]
+            store[(*key, period)] = part.reset_index(drop=True)
+    return pd.concat([store[(*key, p)] for p in dict.fromkeys(periods)], ignore_index=True)
+
+
+def build_cube(spec: CubeSpec, snap: Snapshot, periods: Sequence[Period], *,
+               counted_as: CubeSpec | None = None) -> Table:
+    """Build one declared table for ``periods`` on the warehouse as of the snapshot.
+
+    ``counted_as``: a spec with the same records and reference and a superset of ``spec``'s
+    dimensions (the dataflow a report table keeps some dimensions of): the units are counted
+    by its cells, shared through the snapshot with every other use of that dataflow, and
+    summed over the dimensions ``spec`` leaves out — the same figures, since each unit has
+    one reference record per period whatever the cells."""
     log.info("building %s for %s", spec.name, ", ".join(p.label for p in periods))
-    records = spec.records(snap, periods)
-    base = base_counts(spec, records)
+    if counted_as is None:
+        base = counted(spec, snap, periods)
+    else:
+        if counting_key(replace(counted_as, dimensions=spec.dimensions)) != counting_key(spec):
+            raise ValueError(f"{spec.name} is not counted as {counted_as.name}")
+        base = counted(counted_as, snap, periods)
+        base = base.groupby([PERIOD, *spec.dimension_names], as_index=False,
+                            sort=False)["OBS_VALUE"].sum()
     if base.empty:
         cube = pd.DataFrame({c: pd.Series(dtype=object)
                              for c in [PERIOD, *spec.dimension_names]})

@@ -161,7 +161,10 @@ def _cube(snap: Snapshot, spec: CubeSpec, name: str, keep: Sequence[str], title:
     from asylstat.cube import build_cube
 
     freq: Frequency = periods[-1].freq
-    return build_cube(reduced(spec, name, keep, title, freq, note), snap, periods)
+    # counted by the dataflow's own cells: the output warnings compare the same dataflows
+    # with earlier periods and read these counts from the snapshot instead of counting again
+    return build_cube(reduced(spec, name, keep, title, freq, note), snap, periods,
+                      counted_as=spec)
 
 
 def _cell_frame(table: Table, fixed: Mapping[str, str], keep: Sequence[str]) -> pd.DataFrame:

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import ibis
 from ibis import _
@@ -92,6 +93,11 @@ class Snapshot:
         self._tables: dict[str, ibis.Table] = {}
         self._derived: dict[str, ibis.Table] = {}
         self._codes: dict[tuple[str, str], dict[str | None, str]] = {}
+        #: small results computed from this snapshot and shared by the run's stages, by the
+        #: key of the module that keeps them (the cube builder's counts per period: the
+        #: report's tables and the comparisons of the output warnings count earlier periods
+        #: of the same tables once)
+        self.memo: dict[str, Any] = {}
         self._writing_shared = False
         self._shared_attached = False
         if shared_file is not None:
