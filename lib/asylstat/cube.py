@@ -151,12 +151,8 @@ def base_query(spec: CubeSpec, records: ibis.Table) -> ibis.Table:
 
 def base_counts(spec: CubeSpec, records: ibis.Table) -> pd.DataFrame:
     """Units per period and base code of each dimension, counted in the engine."""
-    keys = [PERIOD, *spec.dimension_names]
     frame = base_query(spec, records).to_pyarrow().to_pandas()
-    for col in keys:
-        frame[col] = frame[col].astype("string").fillna("UNK").astype(object)
-    frame["OBS_VALUE"] = frame["OBS_VALUE"].astype("int64")
-    return frame
+    return _as_codes(frame, [PERIOD, *spec.dimension_names])
 
 
 def roll_up(base: pd.DataFrame, dimensions: Sequence[Dimension]) -> pd.DataFrame:
@@ -190,29 +186,133 @@ _COUNTS = "cube.base_counts"
 def counting_key(spec: CubeSpec) -> tuple[object, ...]:
     """What a table's base counts depend on besides the snapshot and the period: two specs
     with the same key count the same units in the same cells (a report table that keeps a
-    dataflow's records and dimensions shares its counts)."""
+    dataflow's records and dimensions, a dataflow's monthly national variant)."""
     return (spec.records, spec.reference, spec.where_reference, spec.strata,
             spec.dimension_names)
+
+
+@dataclass(frozen=True)
+class Member:
+    """One table of a :class:`CountedTogether` set: the records it counts are those whose
+    ``where`` columns hold the given codes (its reference record's, for a table with a
+    reference), and its dimension ``d`` is the set's column ``columns.get(d, d)``."""
+
+    spec: CubeSpec
+    where: Mapping[str, str] = field(default_factory=dict)
+    columns: Mapping[str, str] = field(default_factory=dict)
+
+    def source(self, dimension: str) -> str:
+        return self.columns.get(dimension, dimension)
+
+
+@dataclass(frozen=True)
+class CountedTogether:
+    """Tables counted from one record set in one engine query (issue 11: the outgoing and
+    incoming Dublin tables of one declaration; the applicant tables that differ only in
+    which reference records they keep and in their age bands).
+
+    ``records(snap, periods)`` gives the records of every member, with the columns that
+    tell them apart; each unit's reference record is chosen once by ``reference`` (within
+    each period and ``strata``: a stratum separates units that are never counted together,
+    such as a request's direction); the units are counted per period and code of every
+    column a member needs, and each member's base counts are the counts of the records it
+    keeps, summed over the columns it does not show. The same figures as counting each
+    member alone: each unit has one reference record per period and stratum whatever the
+    cells."""
+
+    records: RecordsFn
+    members: tuple[Member, ...]
+    reference: tuple[tuple[str, bool], ...] | None = None
+    strata: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for member in self.members:
+            spec = member.spec
+            if spec.reference != self.reference or spec.strata:
+                raise ValueError(f"{spec.name} cannot be counted with the set: its reference "
+                                 "record or strata differ")
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Every column counted: the members' dimensions and ``where`` columns."""
+        wanted = [*self.strata]
+        for member in self.members:
+            wanted += [member.source(d) for d in member.spec.dimension_names]
+            wanted += list(member.where)
+        return tuple(dict.fromkeys(wanted))
+
+    def query(self, snap: Snapshot, periods: Sequence[Period]) -> ibis.Table:
+        """The one engine query: units per period and code of every column."""
+        return count_query(self.records(snap, periods), [PERIOD, *self.columns],
+                           self.reference, self.strata)
+
+    def split(self, frame: pd.DataFrame) -> list[tuple[CubeSpec, pd.DataFrame]]:
+        """Each member's base counts (as :func:`base_counts`) from the set's counts."""
+        out = []
+        for member in self.members:
+            part = frame
+            for column, code in member.where.items():
+                part = part.loc[part[column] == code]
+            dims = member.spec.dimension_names
+            part = part.rename(columns={member.source(d): d for d in dims})
+            out.append((member.spec, part.groupby([PERIOD, *dims], as_index=False,
+                                                  sort=False)["OBS_VALUE"].sum()))
+        return out
+
+
+#: every declared set, by the counting key of each of its members (a variant of a member
+#: with the same counting key, such as its monthly national twin, is counted with it too)
+_TOGETHER: dict[tuple[object, ...], CountedTogether] = {}
+
+
+def count_together(together: CountedTogether) -> CountedTogether:
+    """Declare a set of tables counted in one query (see :class:`CountedTogether`)."""
+    for member in together.members:
+        _TOGETHER[counting_key(member.spec)] = together
+    return together
+
+
+def counted_together(spec: CubeSpec) -> CountedTogether | None:
+    """The declared set ``spec`` is counted with, if any."""
+    return _TOGETHER.get(counting_key(spec))
+
+
+def _as_codes(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    for col in columns:
+        frame[col] = frame[col].astype("string").fillna("UNK").astype(object)
+    frame["OBS_VALUE"] = frame["OBS_VALUE"].astype("int64")
+    return frame
 
 
 def counted(spec: CubeSpec, snap: Snapshot, periods: Sequence[Period]) -> pd.DataFrame:
     """Base counts of ``spec`` for ``periods`` (as :func:`base_counts`), each period counted
     once per snapshot: the periods already counted — by the domain tables, the report's
-    tables or the comparisons of the output warnings — are read from the snapshot, the
-    others counted in one engine query. A period's counts depend on that period's records
-    only (each record is placed in the period that holds its date, each stock on the
-    period's last day), so counts made for different lists of periods can be put together.
-    """
+    tables, the comparisons of the output warnings, or with the other tables of a
+    :class:`CountedTogether` set — are read from the snapshot, the others counted in one
+    engine query (the set's, when ``spec`` belongs to one). A period's counts depend on
+    that period's records only (each record is placed in the period that holds its date,
+    each stock on the period's last day), so counts made for different lists of periods
+    can be put together."""
     store: dict[tuple[object, ...], pd.DataFrame] = snap.memo.setdefault(_COUNTS, {})
     key = counting_key(spec)
-    missing = [p for p in dict.fromkeys(periods) if (*key, p) not in store]
+    wanted = list(dict.fromkeys(periods))
+    missing = [p for p in wanted if (*key, p) not in store]
     if missing:
-        log.info("counting %s for %s", spec.name, ", ".join(p.label for p in missing))
-        frame = base_counts(spec, spec.records(snap, missing))
-        for period in missing:
-            part = frame.loc[frame[PERIOD] == period.label]
-            store[(*key, period)] = part.reset_index(drop=True)
-    return pd.concat([store[(*key, p)] for p in dict.fromkeys(periods)], ignore_index=True)
+        together = counted_together(spec)
+        if together is None:
+            log.info("counting %s for %s", spec.name, ", ".join(p.label for p in missing))
+            frames = [(spec, base_counts(spec, spec.records(snap, missing)))]
+        else:
+            log.info("counting %s together for %s",
+                     ", ".join(m.spec.name for m in together.members),
+                     ", ".join(p.label for p in missing))
+            frame = together.query(snap, missing).to_pyarrow().to_pandas()
+            frames = together.split(_as_codes(frame, [PERIOD, *together.columns]))
+        for member, frame in frames:
+            for period in missing:
+                part = frame.loc[frame[PERIOD] == period.label]
+                store[(*counting_key(member), period)] = part.reset_index(drop=True)
+    return pd.concat([store[(*key, p)] for p in wanted], ignore_index=True)
 
 
 def build_cube(spec: CubeSpec, snap: Snapshot, periods: Sequence[Period], *,

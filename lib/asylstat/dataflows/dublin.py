@@ -32,7 +32,7 @@ import ibis
 import pandas as pd
 
 from asylstat.codes import UNK, contract_code, dublin_partner, normalise
-from asylstat.cube import PERIOD, UNIT, CubeSpec, Dimension
+from asylstat.cube import PERIOD, UNIT, CountedTogether, CubeSpec, Dimension, Member, count_together
 from asylstat.dataflows.dimensions import SEX
 from asylstat.derive import age_years, period_ends, period_of, persons, union_all
 from asylstat.domains import Domain
@@ -179,9 +179,12 @@ def dublin_requests(snap: Snapshot) -> ibis.Table:
     return _person_facts(req, snap, age_on="request_date", unaccompanied="unaccompanied_minor")
 
 
-def _of(snap: Snapshot, direction: Direction, *types: str) -> ibis.Table:
+def _of(snap: Snapshot, direction: Direction | None, *types: str) -> ibis.Table:
+    """The requests of ``direction`` (``None``: of both, told apart by ``direction``, for
+    the outgoing and incoming tables counted together) and of the request ``types``."""
     req = dublin_requests(snap)
-    return req.filter(req.direction == direction, req.req_type.isin(types))
+    going = req.direction.isin(DIRECTIONS) if direction is None else req.direction == direction
+    return req.filter(going, req.req_type.isin(types))
 
 
 def _dated_in(records: ibis.Table, day: ibis.DateValue,
@@ -190,7 +193,7 @@ def _dated_in(records: ibis.Table, day: ibis.DateValue,
     return dated.filter(dated[PERIOD].notnull())
 
 
-def requests_sent(snap: Snapshot, periods: Sequence[Period], direction: Direction, *,
+def requests_sent(snap: Snapshot, periods: Sequence[Period], direction: Direction | None, *,
                   reexamination: bool, eurodac_only: bool = False) -> ibis.Table:
     """MIGR_DUBRO/I, MIGR_DUBREDACO/I, MIGR_DUBRRO/I: take-charge and take-back requests by
     ``request_date``, re-examinations or not, optionally Eurodac-based only."""
@@ -201,7 +204,7 @@ def requests_sent(snap: Snapshot, periods: Sequence[Period], direction: Directio
     return _dated_in(req, req.request_date, periods)
 
 
-def replies(snap: Snapshot, periods: Sequence[Period], direction: Direction, *,
+def replies(snap: Snapshot, periods: Sequence[Period], direction: Direction | None, *,
             reexamination: bool) -> ibis.Table:
     """MIGR_DUBDO/I, MIGR_DUBDRO/I: replies (explicit acceptance, implicit acceptance,
     rejection) to take-charge and take-back requests, by ``reply_date``."""
@@ -213,14 +216,14 @@ def replies(snap: Snapshot, periods: Sequence[Period], direction: Direction, *,
 
 
 def information_requests(snap: Snapshot, periods: Sequence[Period],
-                         direction: Direction) -> ibis.Table:
+                         direction: Direction | None) -> ibis.Table:
     """MIGR_DUBRINFO/I: requests for information (art. 34), by ``request_date``."""
     req = _of(snap, direction, INFO)
     return _dated_in(req, req.request_date, periods)
 
 
 def information_answers(snap: Snapshot, periods: Sequence[Period],
-                        direction: Direction) -> ibis.Table:
+                        direction: Direction | None) -> ibis.Table:
     """MIGR_DUBRESO/I: answers to requests for information, by ``reply_date``, with the
     answer's ``duration``."""
     req = _of(snap, direction, INFO)
@@ -229,7 +232,7 @@ def information_answers(snap: Snapshot, periods: Sequence[Period],
     return _dated_in(req, req.reply_date, periods)
 
 
-def transfers(snap: Snapshot, periods: Sequence[Period], direction: Direction) -> ibis.Table:
+def transfers(snap: Snapshot, periods: Sequence[Period], direction: Direction | None) -> ibis.Table:
     """MIGR_DUBTO/I: transfers carried out, by ``transfer_date``, with the executed request's
     breakdowns and the ``duration`` since its acceptance. A transfer whose request is missing
     (or is not a take-charge or take-back request) cannot be placed: not counted."""
@@ -258,7 +261,7 @@ def _at_period_ends(records: ibis.Table, periods: Sequence[Period]) -> ibis.Tabl
 
 
 def awaiting_reply(snap: Snapshot, periods: Sequence[Period],
-                   direction: Direction) -> ibis.Table:
+                   direction: Direction | None) -> ibis.Table:
     """MIGR_DUBRPENO/I: take-charge and take-back requests (re-examinations included) with
     ``request_date <= E`` and no reply on day E (the last day of each period)."""
     stock = _at_period_ends(_of(snap, direction, TC, TB), periods)
@@ -274,7 +277,7 @@ def first_transfers(snap: Snapshot) -> ibis.Table:
 
 
 def awaiting_transfer(snap: Snapshot, periods: Sequence[Period],
-                      direction: Direction) -> ibis.Table:
+                      direction: Direction | None) -> ibis.Table:
     """MIGR_DUBTPENO/I: take-charge and take-back requests (re-examinations included) accepted
     explicitly or implicitly with ``reply_date <= E``, no transfer on or before E, and E within
     the transfer time limit."""
@@ -301,14 +304,21 @@ _COMMON = (" Events, not persons. sex from the person; minor from the person's a
 def _pair(base: str, title: str, definition: str, records: RecordsByDirection,
           dimensions: tuple[Dimension, ...]) -> tuple[CubeSpec, CubeSpec]:
     """The outgoing and incoming dataflows ``MIGR_<base>O`` and ``MIGR_<base>I`` of one
-    declaration; ``definition`` says ``{who}`` where the direction matters."""
-    return tuple(
+    declaration; ``definition`` says ``{who}`` where the direction matters. The two are
+    counted together, in one query over the records of both directions (and so are their
+    monthly national variants)."""
+    pair = tuple(
         CubeSpec(name=f"MIGR_{base}{SUFFIX[d]}",
                  title=f"{title} ({'outgoing' if d == 'OUT' else 'incoming'})",
                  definition=definition.format(who=_WHO[d]) + _COMMON, kind="eurostat",
                  freq="A", unit="NR", dimensions=dimensions,
                  records=partial(records, direction=d), disclosure="exact")
-        for d in DIRECTIONS)  # type: ignore[return-value]
+        for d in DIRECTIONS)
+    count_together(CountedTogether(
+        records=partial(records, direction=None), strata=("direction",),
+        members=tuple(Member(spec, where={"direction": d})
+                      for spec, d in zip(pair, DIRECTIONS, strict=True))))
+    return pair  # type: ignore[return-value]
 
 
 _REQUEST_DIMS = (PARTNER, REQ_TYPE, LEG_PROV, SEX, MINOR)
