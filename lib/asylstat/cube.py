@@ -254,7 +254,8 @@ class CountedTogether:
             for column, code in member.where.items():
                 part = part.loc[part[column] == code]
             dims = member.spec.dimension_names
-            part = part.rename(columns={member.source(d): d for d in dims})
+            part = part[[PERIOD, *(member.source(d) for d in dims), "OBS_VALUE"]]
+            part = part.set_axis([PERIOD, *dims, "OBS_VALUE"], axis=1)
             out.append((member.spec, part.groupby([PERIOD, *dims], as_index=False,
                                                   sort=False)["OBS_VALUE"].sum()))
         return out

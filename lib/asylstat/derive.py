@@ -5,7 +5,7 @@ Each rule has one home here (statistics.md, "Common rules").
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import ibis
@@ -62,16 +62,20 @@ def persons(snap: Snapshot) -> ibis.Table:
 
 
 def with_person(records: ibis.Table, snap: Snapshot, age_on: str,
-                ages: AgeBands = EUROSTAT_AGES) -> ibis.Table:
+                ages: AgeBands = EUROSTAT_AGES,
+                more_ages: Mapping[str, AgeBands] | None = None) -> ibis.Table:
     """Attach ``citizen``, ``sex`` and ``age`` (group on the date column ``age_on``) of each
-    record's person. A person missing from the warehouse as of ``as_of`` counts with ``UNK``
-    citizenship, sex and age (statistics.md, "Warehouse faults")."""
+    record's person, and a column of the age in other bands for each of ``more_ages`` (for
+    tables counted together). A person missing from the warehouse as of ``as_of`` counts
+    with ``UNK`` citizenship, sex and age (statistics.md, "Warehouse faults")."""
     people = persons(snap).rename(_person_id="person_id")
     joined = records.left_join(people, records.person_id == people._person_id)
+    bands = {"age": ages, **(more_ages or {})}
     return joined.mutate(
         citizen=joined.citizen.fill_null(UNK),
         sex=joined.sex.fill_null(UNK),
-        age=ages.group(joined[age_on], joined.birth_date).fill_null(UNK),
+        **{name: band.group(joined[age_on], joined.birth_date).fill_null(UNK)
+           for name, band in bands.items()},
     ).drop("_person_id", "birth_date")
 
 

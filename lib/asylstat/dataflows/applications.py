@@ -9,7 +9,7 @@ from functools import partial
 
 import ibis
 
-from asylstat.cube import PERIOD, UNIT, CubeSpec
+from asylstat.cube import PERIOD, UNIT, CountedTogether, CubeSpec, Member, count_together
 from asylstat.dataflows.common import applications, in_eurostat_scope
 from asylstat.dataflows.dimensions import (
     AGE,
@@ -71,9 +71,13 @@ def lodged_applicants(snap: Snapshot, periods: Sequence[Period],
     The records (before the age banding) are computed once per snapshot and periods: the
     three applicant tables share them.
     """
+    return with_person(_lodged_applicant_records(snap, periods), snap, age_on="lodged_date",
+                       ages=ages)
+
+
+def _lodged_applicant_records(snap: Snapshot, periods: Sequence[Period]) -> ibis.Table:
     key = "lodged_applicants:" + ",".join(p.label for p in periods)
-    records = snap.derived(key, lambda s: _lodged_applicant_facts(s, periods))
-    return with_person(records, snap, age_on="lodged_date", ages=ages)
+    return snap.derived(key, lambda s: _lodged_applicant_facts(s, periods))
 
 
 def _lodged_applicant_facts(snap: Snapshot, periods: Sequence[Period]) -> ibis.Table:
@@ -126,6 +130,29 @@ ASYACCM = CubeSpec(
     records=lodged_applicants, reference=EARLIEST_LODGED,
     where_reference=lambda t: t.accelerated,
     invariants=(Within(ASYAPPCTZM.name, fixed_outer={APPLICANT.name: APPLICANT.total}),))
+
+
+#: whether the reference application is an unaccompanied minor's / the person accelerated
+_UAM, _ACCELERATED = "_uam", "_accelerated"
+
+
+def lodged_applicants_together(snap: Snapshot, periods: Sequence[Period]) -> ibis.Table:
+    """The records of the three applicant tables at once: :func:`lodged_applicants` with the
+    age in both bands (``age``, ``age_minor``) and the two conditions on the reference
+    record as codes (``_uam``, ``_accelerated``: ``Y`` when true, ``N`` when false or
+    unknown, as a filter would keep them)."""
+    records = with_person(_lodged_applicant_records(snap, periods), snap,
+                          age_on="lodged_date", more_ages={"age_minor": MINOR_AGES})
+    return records.mutate(**{
+        _UAM: ibis.ifelse(records.unaccompanied_minor.fill_null(False), "Y", "N"),
+        _ACCELERATED: ibis.ifelse(records.accelerated.fill_null(False), "Y", "N")})
+
+
+APPLICANTS_TOGETHER = count_together(CountedTogether(
+    records=lodged_applicants_together, reference=EARLIEST_LODGED,
+    members=(Member(ASYAPPCTZM),
+             Member(ASYUMACTM, where={_UAM: "Y"}, columns={"age": "age_minor"}),
+             Member(ASYACCM, where={_ACCELERATED: "Y"}))))
 
 
 # ---------------------------------------------------------------- national tables
