@@ -1,6 +1,8 @@
-"""Counts of earlier periods computed once per snapshot and shared by the report's tables and
-the output warnings (``asylstat.cube.counted``): each (dataflow, period) reaches the engine
-once, and the figures are those of a table counted on its own — worked out by hand."""
+"""Counts computed once per snapshot (``asylstat.cube.counted``): earlier periods shared by
+the report's tables and the output warnings, and tables declared to be counted together
+(``CountedTogether``: the two directions of a Dublin dataflow, the three applicant tables)
+counted in one engine query. Each (table, period) reaches the engine once, and the figures
+are those of the table counted on its own — worked out by hand."""
 
 from __future__ import annotations
 
@@ -32,16 +34,22 @@ def rows() -> dict[str, list]:
 
 @pytest.fixture
 def counting(monkeypatch) -> list[tuple[str, tuple[str, ...]]]:
-    """Every engine count of a cube: (table, periods)."""
+    """Every engine count of a cube: (table — the first of a set counted together —,
+    periods)."""
     asked: list[tuple[str, tuple[str, ...]]] = []
-    original = cube.base_counts
+    alone, together = cube.base_counts, cube.CountedTogether.query
 
-    def spy(spec, records):
-        frame = original(spec, records)
+    def spy_alone(spec, records):
+        frame = alone(spec, records)
         asked.append((spec.name, tuple(sorted(set(frame["period"])))))
         return frame
 
-    monkeypatch.setattr(cube, "base_counts", spy)
+    def spy_together(self, snap, periods):
+        asked.append((self.members[0].spec.name, tuple(sorted(p.label for p in periods))))
+        return together(self, snap, periods)
+
+    monkeypatch.setattr(cube, "base_counts", spy_alone)
+    monkeypatch.setattr(cube.CountedTogether, "query", spy_together)
     return asked
 
 
@@ -94,3 +102,67 @@ def test_counted_as_refuses_a_table_of_other_records(snapshot_of) -> None:
     with pytest.raises(ValueError, match="is not counted as"):
         build_cube(spec_of("MIGR_ASYACCM"), snapshot_of(rows()), [JUL],
                    counted_as=spec_of("MIGR_ASYAPPCTZM"))
+
+
+# ---------------------------------------------------------------- tables counted together
+
+def test_outgoing_and_incoming_dublin_requests_in_one_query(snapshot_of, counting) -> None:
+    """Three outgoing requests (two to Germany, one re-examination) and one incoming from
+    France, in 2024; one incoming request of 2023."""
+    def request(rid: int, direction: str, partner: str, day: date, **more) -> dict:
+        return {"request_id": rid, "person_id": 1, "direction": direction,
+                "partner_country": partner, "request_type": "TAKE_BACK",
+                "legal_basis": "ART18_1_B", "request_date": day, **more}
+
+    rows = {"person": [{"person_id": 1, "sex": "F", "birth_date": date(1990, 1, 1)}],
+            "dublin_request": [
+                request(1, "OUT", "DEU", date(2024, 2, 1)),
+                request(2, "OUT", "DEU", date(2024, 3, 1)),
+                request(3, "OUT", "FRA", date(2024, 4, 1), reexamination_of=1),
+                request(4, "IN", "FRA", date(2024, 5, 1)),
+                request(5, "IN", "FRA", date(2023, 5, 1))]}
+    snap = snapshot_of(rows)
+    year = Period("A", 2024, 0)
+    out = build_cube(spec_of("MIGR_DUBRO"), snap, [year])
+    into = build_cube(spec_of("MIGR_DUBRI"), snap, [year])
+    assert counting == [("MIGR_DUBRO", ("2024",))]  # one query for both directions
+    assert total(out, "2024") == 2 and total(out, "2024", partner="DE") == 2
+    assert total(into, "2024") == 1 and total(into, "2024", partner="FR") == 1
+    # the re-examination is in its own pair, counted together too
+    again = build_cube(spec_of("MIGR_DUBRRO"), snap, [year])
+    assert total(again, "2024") == 1 and total(again, "2024", partner="FR") == 1
+    assert [name for name, _ in counting] == ["MIGR_DUBRO", "MIGR_DUBRRO"]
+
+
+def test_the_three_applicant_tables_in_one_query(snapshot_of, counting) -> None:
+    """July 2024: person 1 (aged 15) lodges as an unaccompanied minor under the accelerated
+    procedure; person 2 (aged 16) lodges twice, first as an accompanied minor, then as an
+    unaccompanied one (the reference record, the earliest, is accompanied); person 3 (aged
+    40) lodges as an 'unaccompanied minor' (counted under age UNK there)."""
+    day = date(2024, 7, 10)
+    people = [{"person_id": 1, "sex": "M", "birth_date": date(2009, 1, 1)},
+              {"person_id": 2, "sex": "F", "birth_date": date(2008, 1, 1)},
+              {"person_id": 3, "sex": "M", "birth_date": date(1984, 1, 1)}]
+    apps = [{"application_id": 1, "person_id": 1, "lodged_date": day,
+             "unaccompanied_minor": True, "procedure": "ACCELERATED"},
+            {"application_id": 2, "person_id": 2, "lodged_date": day,
+             "unaccompanied_minor": False},
+            {"application_id": 3, "person_id": 2, "lodged_date": date(2024, 7, 20),
+             "unaccompanied_minor": True},
+            {"application_id": 4, "person_id": 3, "lodged_date": day,
+             "unaccompanied_minor": True}]
+    snap = snapshot_of({"person": people, "application": apps})
+    applicants = build_cube(spec_of("MIGR_ASYAPPCTZM"), snap, [JUL])
+    minors = build_cube(spec_of("MIGR_ASYUMACTM"), snap, [JUL])
+    accelerated = build_cube(spec_of("MIGR_ASYACCM"), snap, [JUL])
+    assert counting == [("MIGR_ASYAPPCTZM", ("2024-07",))]
+    assert total(applicants, "2024-07") == 3
+    assert total(applicants, "2024-07", age="Y14-17") == 2
+    assert total(applicants, "2024-07", age="Y35-64") == 1
+    # persons 1 and 3; person 2's reference application is accompanied
+    assert total(minors, "2024-07") == 2
+    assert total(minors, "2024-07", age="Y14-17") == 1
+    assert total(minors, "2024-07", age="UNK") == 1
+    assert total(minors, "2024-07", sex="F") == 0
+    assert total(accelerated, "2024-07") == 1
+    assert total(accelerated, "2024-07", age="Y14-17", sex="M") == 1
