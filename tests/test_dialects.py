@@ -19,6 +19,7 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
+import asylstat.cube as cube_module
 from asylstat.cube import PERIOD, CubeSpec, base_query, count_query
 from asylstat.domains import all_specs
 from asylstat.measures import DAYS, DurationSpec
@@ -64,11 +65,17 @@ def query_shape(spec: CubeSpec | DurationSpec) -> tuple:
 
 
 @pytest.fixture(scope="module")
-def queries(tmp_path_factory) -> dict[str, ibis.Table]:
-    """One engine query per distinct query shape, named by its first table."""
+def small(tmp_path_factory) -> Snapshot:
+    """A small synthetic warehouse, read lazily."""
     path: Path = tmp_path_factory.mktemp("dialects") / "small.duckdb"
     build_warehouse(path, scale=0.01)
-    snap = Snapshot(connect(f"duckdb:///{path}"), datetime(2026, 6, 30), materialise=False)
+    return Snapshot(connect(f"duckdb:///{path}"), datetime(2026, 6, 30), materialise=False)
+
+
+@pytest.fixture(scope="module")
+def queries(small) -> dict[str, ibis.Table]:
+    """One engine query per distinct query shape, named by its first table."""
+    snap = small
     first_of_shape: dict[tuple, CubeSpec | DurationSpec] = {}
     for spec in every_spec():
         first_of_shape.setdefault(query_shape(spec), spec)
@@ -100,6 +107,12 @@ def _read_tables(tree: exp.Expression) -> set[tuple[str, str]]:
 def test_every_dataflow_compiles_and_parses_back(queries, dialect):
     # DuckDB's SQL is what every other test executes; the test below also compiles it
     # (compiling 37 queries takes about 30 s per dialect on 2 cores)
+    problems = _problems(queries, dialect)
+    assert not problems, "\n".join(problems)
+
+
+def _problems(queries: dict[str, ibis.Table], dialect: str) -> list[str]:
+    """What is wrong with each query's SQL in ``dialect`` (nothing, for a good query)."""
     read = DIALECTS[dialect]
     contract = {("dwh", name) for name in contract_tables()}
     problems: list[str] = []
@@ -127,6 +140,23 @@ def test_every_dataflow_compiles_and_parses_back(queries, dialect):
         unknown -= KNOWN_FUNCTIONS.get(dialect, set())
         if unknown:
             problems.append(f"{name}: functions unknown to {read}: {sorted(unknown)}")
+    return problems
+
+
+@pytest.fixture(scope="module")
+def together_queries(small) -> dict[str, ibis.Table]:
+    """The one query of each set of tables counted together, named by its first table."""
+    all_domains()  # every set is declared
+    sets = {id(t): t for t in cube_module._TOGETHER.values()}.values()
+    return {t.members[0].spec.name: t.query(small, periods_for(t.members[0].spec))
+            for t in sets}
+
+
+@pytest.mark.parametrize("dialect", ["mssql", "oracle", "postgres", "trino"])
+def test_tables_counted_together_compile_and_parse_back(together_queries, dialect):
+    # the Dublin pairs (ten) and the three applicant tables
+    assert len(together_queries) == 11 and "MIGR_ASYAPPCTZM" in together_queries
+    problems = _problems(together_queries, dialect)
     assert not problems, "\n".join(problems)
 
 
