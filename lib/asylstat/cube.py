@@ -12,6 +12,12 @@ record places a unit in the cells, and which dimensions. The builder
 
 Because each unit has exactly one reference record per period, the sum over base cells equals
 the number of distinct units, so rolled-up margins count every unit once.
+
+Base counts are kept on the snapshot per table and period (:func:`counted`): a period is
+counted once per snapshot, whoever asks for it (the domain tables, the report's tables of
+earlier periods, the output warnings' comparisons). Tables declared together
+(:class:`CountedTogether`: the outgoing and incoming Dublin tables of one declaration, the
+applicant tables sharing their records) are counted in one engine query and split in pandas.
 """
 
 from __future__ import annotations
