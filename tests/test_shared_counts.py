@@ -166,3 +166,42 @@ def test_the_three_applicant_tables_in_one_query(snapshot_of, counting) -> None:
     assert total(minors, "2024-07", sex="F") == 0
     assert total(accelerated, "2024-07") == 1
     assert total(accelerated, "2024-07", age="Y14-17", sex="M") == 1
+
+
+# ---------------------------------------------------------------- national tables
+
+def test_a_national_table_of_months_and_their_quarter_in_one_query(snapshot_of,
+                                                                     counting) -> None:
+    """The national tables of a quarterly run cover each month and the quarter: one query
+    places a record in its month and in the quarter. Persons 1–3 lodge on 3–5 June, 4 and 5
+    on 1 and 2 July (presented on 1 July), 6 on 30 August (presented on 20 August)."""
+    from asylstat.dataflows.applications import NAT_REGISTRATION_DELAYS
+    from asylstat.domains import build_domain, domain
+    from asylstat.params import RunParameters
+
+    data = rows()
+    for app in data["application"]:
+        lodged = app["lodged_date"]
+        app["presented_date"] = lodged.replace(day=1) if lodged.month < 8 else date(2024, 8, 20)
+    snap = snapshot_of(data)
+    params = RunParameters.parse(kind="quarterly", period="2024-Q3", dwh_url="duckdb:///x",
+                                 as_of="2026-06-30")
+    tables = {t.name: t for t in build_domain(domain("applications"), snap, params)}
+    submission = tables["NAT_SUBMISSION"]
+    assert submission.freq == "Q"
+    assert (total(submission, "2024-07"), total(submission, "2024-08"),
+            total(submission, "2024-09"), total(submission, "2024-Q3")) == (2, 1, 0, 3)
+    national = [(name, periods) for name, periods in counting
+                if name.startswith("NAT_")]
+    assert ("NAT_SUBMISSION", ("2024-07", "2024-08", "2024-Q3")) in national
+    assert len([n for n, _ in national if n == "NAT_SUBMISSION"]) == 1
+    # durations too. Days from presentation to lodging: July 0 and 1 (N 2, P90 the 2nd
+    # value: 1); the quarter 0, 1 and 10 (P90: the 3rd value, 10)
+    delays = tables["NAT_REGISTRATION_DELAYS"]
+    assert delays.freq == "Q"
+    lodged = delays.data[delays.data["step"] == "LODGED"].set_index(["stat", "TIME_PERIOD"])
+    assert lodged.loc[("N", "2024-07"), "OBS_VALUE"] == 2
+    assert lodged.loc[("P90", "2024-07"), "OBS_VALUE"] == 1
+    assert lodged.loc[("N", "2024-Q3"), "OBS_VALUE"] == 3
+    assert lodged.loc[("P90", "2024-Q3"), "OBS_VALUE"] == 10  # 30 August, presented 20th
+    assert NAT_REGISTRATION_DELAYS.freq == "M"  # the declaration is untouched

@@ -30,6 +30,7 @@ import ibis
 import pandas as pd
 
 from asylstat.declaration import TOTAL, Disclosure, Due, Invariant
+from asylstat.derive import union_all
 from asylstat.periods import Period
 from asylstat.tables import Table, TableKind
 from asylstat.warehouse.snapshot import Snapshot
@@ -123,6 +124,19 @@ class CubeSpec:
     @property
     def dimension_names(self) -> tuple[str, ...]:
         return tuple(d.name for d in self.dimensions)
+
+
+def records_for(records: RecordsFn, snap: Snapshot, periods: Sequence[Period]) -> ibis.Table:
+    """``records(snap, periods)`` for periods of one frequency; for periods of several (the
+    months of a quarter and the quarter itself, whose national tables are built together)
+    the records of each frequency put together (``UNION ALL``), so that a record dated in
+    July is placed both in the month and in the quarter: one query for the whole table."""
+    by_freq: dict[str, list[Period]] = {}
+    for period in periods:
+        by_freq.setdefault(period.freq, []).append(period)
+    if len(by_freq) == 1:
+        return records(snap, periods)
+    return union_all(*(records(snap, group) for group in by_freq.values()))
 
 
 def reference_records(records: ibis.Table, order: Sequence[tuple[str, bool]],
@@ -249,7 +263,7 @@ class CountedTogether:
 
     def query(self, snap: Snapshot, periods: Sequence[Period]) -> ibis.Table:
         """The one engine query: units per period and code of every column."""
-        return count_query(self.records(snap, periods), [PERIOD, *self.columns],
+        return count_query(records_for(self.records, snap, periods), [PERIOD, *self.columns],
                            self.reference, self.strata)
 
     def split(self, frame: pd.DataFrame) -> list[tuple[CubeSpec, pd.DataFrame]]:
@@ -308,7 +322,7 @@ def counted(spec: CubeSpec, snap: Snapshot, periods: Sequence[Period]) -> pd.Dat
         together = counted_together(spec)
         if together is None:
             log.info("counting %s for %s", spec.name, ", ".join(p.label for p in missing))
-            frames = [(spec, base_counts(spec, spec.records(snap, missing)))]
+            frames = [(spec, base_counts(spec, records_for(spec.records, snap, missing)))]
         else:
             log.info("counting %s together for %s",
                      ", ".join(m.spec.name for m in together.members),

@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
-
-import pandas as pd
 
 import asylstat.dataflows
 from asylstat.cube import CubeSpec
@@ -92,8 +89,9 @@ def build_table(spec: TableSpec, snap: Snapshot, period: Period) -> Table | None
     groups = periods_due(spec, period)
     if not groups:
         return None
-    if spec.due == "months_and_run":
-        return concat_periods([spec.build(snap, group) for group in groups], freq=period.freq)
+    if spec.due == "months_and_run":  # every period in one query (cube.records_for)
+        return replace(spec.build(snap, [p for group in groups for p in group]),
+                       freq=period.freq)
     (periods,) = groups
     return spec.build(snap, periods)
 
@@ -102,16 +100,6 @@ def build_domain(dom: Domain, snap: Snapshot, params: RunParameters) -> list[Tab
     """Every table of ``dom`` due for the run, in declaration order."""
     built = (build_table(spec, snap, params.period) for spec in dom.tables)
     return [table for table in built if table is not None]
-
-
-def concat_periods(parts: Sequence[Table], freq: str) -> Table:
-    """One table from the same table built for several groups of periods."""
-    first = parts[0]
-    data = pd.concat([p.data for p in parts], ignore_index=True)
-    data = data.sort_values([*first.dimensions, "TIME_PERIOD"], kind="stable")
-    return Table(name=first.name, title=first.title, definition=first.definition,
-                 kind=first.kind, freq=freq, unit=first.unit, dimensions=first.dimensions,
-                 data=data.reset_index(drop=True), disclosure=first.disclosure)
 
 
 def all_specs() -> tuple[CubeSpec | DurationSpec, ...]:

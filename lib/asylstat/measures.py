@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from asylstat.cube import PERIOD, Dimension, RecordsFn, reference_records
+from asylstat.cube import PERIOD, Dimension, RecordsFn, records_for, reference_records
 from asylstat.declaration import Disclosure, Due, Invariant
 from asylstat.periods import Period
 from asylstat.tables import Table, TableKind
@@ -82,7 +82,7 @@ class DurationSpec:
 
 def build_durations(spec: DurationSpec, snap: Snapshot, periods: Sequence[Period]) -> Table:
     log.info("building %s for %s", spec.name, ", ".join(p.label for p in periods))
-    records = spec.records(snap, periods)
+    records = records_for(spec.records, snap, periods)
     strata = [d.name for d in spec.groups]
     if spec.reference is not None:
         records = reference_records(records, spec.reference, strata)
