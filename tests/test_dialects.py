@@ -146,7 +146,7 @@ def _problems(queries: dict[str, ibis.Table], dialect: str) -> list[str]:
 @pytest.fixture(scope="module")
 def together_queries(small) -> dict[str, ibis.Table]:
     """The one query of each set of tables counted together, named by its first table."""
-    all_domains()  # every set is declared
+    all_specs()  # every module declaring a set is imported
     sets = {id(t): t for t in cube_module._TOGETHER.values()}.values()
     return {t.members[0].spec.name: t.query(small, periods_for(t.members[0].spec))
             for t in sets}
