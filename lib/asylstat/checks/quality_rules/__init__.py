@@ -5,7 +5,6 @@ from asylstat.checks.quality_rules.base import (
     MAX_EXAMPLES,
     Context,
     Finding,
-    Lookup,
     Rule,
     evaluate_rules,
 )
@@ -36,7 +35,7 @@ from asylstat.checks.quality_rules.references import DuplicateKey, OrphanReferen
 __all__ = [
     "LEGAL_BASES_BY_TYPE", "MAX_EXAMPLES", "AgeAbove", "BirthDateInFuture", "Context",
     "DateAfterAsOf", "DateBefore", "DuplicateKey", "Finding", "InvalidCode", "LegalBasisMismatch",
-    "Lookup",
+
     "MissingValue", "OrphanReference", "OverlappingOpenApplications", "PartnerIsBelgium",
     "PartnerNotDublinState", "ReplyIncomplete", "RequestUnansweredOverdue", "Rule",
     "SubsequentWithoutFinalDecision", "UnaccompaniedMinorAdult", "evaluate_rules",

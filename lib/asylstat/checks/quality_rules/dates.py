@@ -10,7 +10,7 @@ from typing import ClassVar
 import ibis
 import ibis.expr.types as ir
 
-from asylstat.checks.quality_rules.base import Context, Lookup, Rule
+from asylstat.checks.quality_rules.base import Context, Rule, rows_with_key
 from asylstat.derive import age_years
 from asylstat.warehouse.contract import key_column
 
@@ -51,30 +51,25 @@ class DateBefore(Rule):
             return f"{self.table_name}.{self.earlier_column} of the same row"
         return f"{self.via[1]}.{self.earlier_column} of the {self.via[1]} it refers to"
 
-    def _latest_earlier(self) -> str:
-        return f"_latest_{self.name}"
-
-    def lookups(self, ctx: Context) -> tuple[Lookup, ...]:
-        if self.via is None:
-            return ()
-        fk, ref_table = self.via
-
-        def latest(ctx: Context) -> ibis.Table:
-            # the row's date is earlier than some referenced date exactly when it is earlier
-            # than the latest of them: one value per key, joined on equality
-            ref = ctx.visible(ref_table)
-            if self.ref_condition is not None:
-                ref = ref.filter(self.ref_condition(ctx, ref))
-            ref = ref.filter(ref[self.earlier_column].notnull())
-            return ref.group_by(_lk=ref[key_column(ref_table)]).aggregate(
-                **{self._latest_earlier(): ref[self.earlier_column].max()})
-
-        return (Lookup(self._latest_earlier(), fk, latest),)
+    def source(self) -> str | None:
+        # across tables: a semi-join of its own (a hash join on the reference)
+        return None if self.via is not None else super().source()
 
     def condition(self, ctx: Context, rows: ibis.Table) -> ibis.BooleanValue:
+        return rows[self.column] < rows[self.earlier_column]
+
+    def failing(self, ctx: Context) -> ibis.Table:
         if self.via is None:
-            return rows[self.column] < rows[self.earlier_column]
-        return rows[self.column] < rows[self._latest_earlier()]
+            return super().failing(ctx)
+        t = ctx.visible(self.table_name)
+        fk, ref_table = self.via
+        ref = ctx.visible(ref_table)
+        if self.ref_condition is not None:
+            ref = ref.filter(self.ref_condition(ctx, ref))
+        ref = ref.filter(ref[self.earlier_column].notnull()).select(
+            _ref_key=ref[key_column(ref_table)], _ref_date=ref[self.earlier_column])
+        bad = t.semi_join(ref, [t[fk] == ref._ref_key, t[self.column] < ref._ref_date])
+        return rows_with_key(bad, self.table_name)
 
     def what(self) -> str:
         cond = f" ({self.condition_text})" if self.condition_text else ""
@@ -190,20 +185,24 @@ class UnaccompaniedMinorAdult(Rule):
     def table(self) -> str:
         return "application"
 
-    def lookups(self, ctx: Context) -> tuple[Lookup, ...]:
-        def earliest_birth(ctx: Context) -> ibis.Table:
-            # some version of the person is an adult on a day exactly when the version with
-            # the earliest birth date is (completed years never grow with the birth date)
-            person = ctx.visible("person")
-            person = person.filter(person.birth_date.notnull())
-            return person.group_by(_lk=person.person_id).aggregate(
-                _earliest_birth=person.birth_date.min())
+    def source(self) -> None:
+        return None  # persons joined to applications: a query of its own
 
-        return (Lookup("_earliest_birth", "person_id", earliest_birth),)
-
-    def condition(self, ctx: Context, rows: ibis.Table) -> ibis.BooleanValue:
-        return (rows.unaccompanied_minor & rows.lodged_date.notnull()
-                & (age_years(rows.lodged_date, rows._earliest_birth) >= self.adult_age))
+    def failing(self, ctx: Context) -> ibis.Table:
+        app = ctx.visible("application")
+        app = app.filter(app.unaccompanied_minor, app.lodged_date.notnull())
+        person = ctx.visible("person")
+        person = person.filter(person.birth_date.notnull()).select(
+            _person_id=person.person_id, _birth=person.birth_date)
+        # (person, lodging date) pairs at which some version of the person is an adult: an
+        # equality join first, so that the engine can hash it
+        pairs = app.select(_pid="person_id", _lodged="lodged_date").distinct()
+        pairs = pairs.join(person, pairs._pid == person._person_id)
+        pairs = pairs.filter(age_years(pairs._lodged, pairs._birth) >= self.adult_age)
+        pairs = pairs.select("_pid", "_lodged").distinct()
+        adult = app.semi_join(pairs, [app.person_id == pairs._pid,
+                                      app.lodged_date == pairs._lodged])
+        return rows_with_key(adult, "application")
 
     def what(self) -> str:
         return (f"an application of an unaccompanied minor whose person is {self.adult_age} or "

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
 import ibis
 
-from asylstat.checks.quality_rules.base import KEY, Context, Lookup, Rule, visible_keys
+from asylstat.checks.quality_rules.base import KEY, Context, Rule, rows_with_key
 from asylstat.warehouse.contract import key_column
 
 
@@ -33,18 +32,16 @@ class OrphanReference(Rule):
     def table(self) -> str:
         return self.table_name
 
-    def _found(self) -> str:
-        return f"_{self.column}_in_{self.parent}"
+    def source(self) -> None:
+        return None  # an anti-join with the referenced table: a query of its own
 
-    def lookups(self, ctx: Context) -> tuple[Lookup, ...]:
-        def present(ctx: Context) -> ibis.Table:
-            keys = visible_keys(ctx, self.parent)
-            return keys.mutate(**{self._found(): ibis.literal(True)})
-
-        return (Lookup(self._found(), self.column, present),)
-
-    def condition(self, ctx: Context, rows: ibis.Table) -> ibis.BooleanValue:
-        return rows[self.column].notnull() & rows[self._found()].isnull()
+    def failing(self, ctx: Context) -> ibis.Table:
+        child = ctx.visible(self.table_name)
+        parent_key = key_column(self.parent)
+        parents = ctx.visible(self.parent).select(_parent=parent_key)
+        child = child.filter(child[self.column].notnull())
+        orphans = child.anti_join(parents, child[self.column] == parents._parent)
+        return rows_with_key(orphans, self.table_name)
 
     def what(self) -> str:
         return (f"{self.table_name}.{self.column} points to no {self.parent} in the "
@@ -77,7 +74,7 @@ class DuplicateKey(Rule):
     def source(self) -> str:
         return f"keys.{self.table_name}"
 
-    def source_rows(self, ctx: Context, lookups: Sequence[Lookup] = ()) -> ibis.Table:
+    def source_rows(self, ctx: Context) -> ibis.Table:
         """The keys with several visible rows, with ``_at_latest``: how many of them share
         the latest ``recorded_at`` (both duplicate-key rules of a table read it)."""
         key = key_column(self.table_name)
