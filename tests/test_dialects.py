@@ -1,6 +1,11 @@
 """The SQL of every dataflow compiles for the engines a production warehouse or a larger
 installation may use (Oracle, SQL Server, Trino; PostgreSQL and DuckDB), and parses back.
 
+Every run compiles the queries of the representative tables (``helpers.REPRESENTATIVE``) for
+every dialect, and checks that those queries use every kind of operation any table's query
+uses: a dialect's compiler translates operation by operation, so that cover is what makes the
+subset stand for the rest. ``make test-full`` (marker ``full``) compiles every query shape.
+
 The queries are built on a real small DuckDB snapshot (``Snapshot.with_codes`` asks the engine for
 the distinct raw codes to build its CASE maps), read lazily so that each query starts from the
 contract tables themselves, then compiled with ``ibis.to_sql(expr, dialect=…)`` and parsed with
@@ -12,22 +17,22 @@ not know in that dialect (a DuckDB-only function leaking into Oracle SQL, for in
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 import ibis
 import pytest
 import sqlglot
+from ibis.common.graph import Graph
 from sqlglot import exp
 
 import asylstat.cube as cube_module
 from asylstat.cube import PERIOD, CubeSpec, base_query, count_query
-from asylstat.domains import all_specs
+from asylstat.domains import all_domains, all_specs, spec_of
 from asylstat.measures import DAYS, DurationSpec
 from asylstat.periods import Period
-from asylstat.synthetic import build_warehouse
 from asylstat.warehouse.connect import connect
 from asylstat.warehouse.contract import contract_tables
 from asylstat.warehouse.snapshot import Snapshot
+from helpers import REPRESENTATIVE
 
 #: Ibis dialect → sqlglot dialect
 DIALECTS = {"duckdb": "duckdb", "postgres": "postgres", "oracle": "oracle", "mssql": "tsql",
@@ -65,21 +70,37 @@ def query_shape(spec: CubeSpec | DurationSpec) -> tuple:
 
 
 @pytest.fixture(scope="module")
-def small(tmp_path_factory) -> Snapshot:
-    """A small synthetic warehouse, read lazily."""
-    path: Path = tmp_path_factory.mktemp("dialects") / "small.duckdb"
-    build_warehouse(path, scale=0.01)
-    return Snapshot(connect(f"duckdb:///{path}"), datetime(2026, 6, 30), materialise=False)
+def snap(synthetic_warehouse) -> Snapshot:
+    return Snapshot(connect(synthetic_warehouse.url), datetime(2026, 6, 30), materialise=False)
 
 
 @pytest.fixture(scope="module")
-def queries(small) -> dict[str, ibis.Table]:
+def queries(snap) -> dict[str, ibis.Table]:
     """One engine query per distinct query shape, named by its first table."""
-    snap = small
     first_of_shape: dict[tuple, CubeSpec | DurationSpec] = {}
     for spec in every_spec():
         first_of_shape.setdefault(query_shape(spec), spec)
     return {spec.name: engine_query(spec, snap) for spec in first_of_shape.values()}
+
+
+def operations(query: ibis.Table) -> set[tuple[str, str]]:
+    """Every kind of operation in a query's expression tree, with its result type."""
+    return {(type(node).__name__, str(getattr(node, "dtype", "")))
+            for node in Graph.from_bfs(query.op())}
+
+
+def test_the_representative_tables_use_every_operation_of_every_table(snap):
+    specs = {spec.name: spec for spec in every_spec()}
+    assert REPRESENTATIVE <= set(specs), REPRESENTATIVE - set(specs)
+    used = {name: operations(engine_query(spec, snap)) for name, spec in specs.items()}
+    covered = set().union(*(used[name] for name in REPRESENTATIVE))
+    missing = {name: sorted(ops - covered) for name, ops in used.items() if ops - covered}
+    assert not missing, ("operations no representative table uses (add one of these tables "
+                         f"to helpers.REPRESENTATIVE): {missing}")
+    assert len(covered) > 40  # not vacuous: the queries use dozens of kinds of operation
+    # every domain has a representative table
+    for dom in all_domains():
+        assert {spec.name for spec in dom.tables} & REPRESENTATIVE, dom.name
 
 
 def test_every_declared_table_has_a_query(queries):
@@ -101,14 +122,6 @@ def test_every_declared_table_has_a_query(queries):
 def _read_tables(tree: exp.Expression) -> set[tuple[str, str]]:
     ctes = {cte.alias for cte in tree.find_all(exp.CTE)}
     return {(t.db, t.name) for t in tree.find_all(exp.Table) if t.name not in ctes}
-
-
-@pytest.mark.parametrize("dialect", ["mssql", "oracle", "postgres", "trino"])
-def test_every_dataflow_compiles_and_parses_back(queries, dialect):
-    # DuckDB's SQL is what every other test executes; the test below also compiles it
-    # (compiling 37 queries takes about 30 s per dialect on 2 cores)
-    problems = _problems(queries, dialect)
-    assert not problems, "\n".join(problems)
 
 
 def _problems(queries: dict[str, ibis.Table], dialect: str) -> list[str]:
@@ -144,14 +157,59 @@ def _problems(queries: dict[str, ibis.Table], dialect: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def together_queries(small) -> dict[str, ibis.Table]:
-    """The one query of each set of tables counted together, named by its first table."""
+def together_sets() -> list:
+    """Each set of tables counted together (one engine query per set)."""
     all_specs()  # every module declaring a set is imported
-    sets = {id(t): t for t in cube_module._TOGETHER.values()}.values()
-    return {t.members[0].spec.name: t.query(small, periods_for(t.members[0].spec))
-            for t in sets}
+    return list({id(t): t for t in cube_module._TOGETHER.values()}.values())
 
 
+@pytest.fixture(scope="module")
+def together_queries(snap, together_sets) -> dict[str, ibis.Table]:
+    """The one query of each set of tables counted together, named by its first table."""
+    return {t.members[0].spec.name: t.query(snap, periods_for(t.members[0].spec))
+            for t in together_sets}
+
+
+def representative_sets(together_sets) -> set[str]:
+    """The sets counted together with a representative table among their members."""
+    return {t.members[0].spec.name for t in together_sets
+            if {m.spec.name for m in t.members} & REPRESENTATIVE}
+
+
+def test_the_representative_sets_counted_together_use_every_operation_of_every_set(
+        together_queries, together_sets):
+    used = {name: operations(q) for name, q in together_queries.items()}
+    chosen = representative_sets(together_sets)
+    covered = set().union(*(used[name] for name in chosen))
+    missing = {name: sorted(ops - covered) for name, ops in used.items() if ops - covered}
+    assert not missing, ("operations no representative set counted together uses (add one "
+                         f"of these tables to helpers.REPRESENTATIVE): {missing}")
+    assert len(covered) > 40
+
+
+@pytest.mark.parametrize("dialect", ["mssql", "oracle", "postgres", "trino"])
+def test_the_representative_queries_compile_and_parse_back(queries, together_queries,
+                                                           together_sets, dialect):
+    # DuckDB's SQL is what every other test executes; the last test below also compiles it
+    shapes = {query_shape(spec_of(name)) for name in REPRESENTATIVE}
+    chosen = {name: q for name, q in queries.items() if query_shape(spec_of(name)) in shapes}
+    assert len(chosen) == len(shapes) >= 6
+    sets = representative_sets(together_sets)  # the applicants and two Dublin pairs
+    assert "MIGR_ASYAPPCTZM" in sets and len(sets) >= 3
+    chosen |= {f"{name} (counted together)": together_queries[name] for name in sets}
+    problems = _problems(chosen, dialect)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.full
+@pytest.mark.parametrize("dialect", ["mssql", "oracle", "postgres", "trino"])
+def test_every_dataflow_compiles_and_parses_back(queries, dialect):
+    # compiling the 37 query shapes takes about 30 s per dialect on 2 cores
+    problems = _problems(queries, dialect)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.full
 @pytest.mark.parametrize("dialect", ["mssql", "oracle", "postgres", "trino"])
 def test_tables_counted_together_compile_and_parse_back(together_queries, dialect):
     # the Dublin pairs (ten) and the three applicant tables

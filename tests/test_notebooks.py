@@ -13,7 +13,6 @@ import pytest
 
 from asylstat import paths
 from asylstat.domains import all_domains
-from asylstat.synthetic import build_warehouse
 
 NOTEBOOKS = sorted(p.name for p in paths.notebooks_dir().glob("[0-8]*.ipynb"))
 
@@ -35,12 +34,12 @@ def test_notebook_is_thin(name):
 
 
 @pytest.fixture(scope="module")
-def lab_copy(tmp_path_factory) -> Path:
-    """A copy of notebooks/ beside a small demo warehouse at ../data/demo.duckdb."""
+def lab_copy(tmp_path_factory, synthetic_warehouse) -> Path:
+    """A copy of notebooks/ beside a copy of the session's synthetic warehouse at
+    ../data/demo.duckdb."""
     root = tmp_path_factory.mktemp("lab")
     shutil.copytree(paths.notebooks_dir(), root / "notebooks")
-    (root / "data").mkdir()
-    build_warehouse(root / "data" / "demo.duckdb", scale=0.02)
+    synthetic_warehouse.copy(root / "data" / "demo.duckdb")
     return root
 
 

@@ -3,8 +3,6 @@ its exact count (docs/synthetic.md), and hand-worked cases of the rules on tiny 
 
 from __future__ import annotations
 
-import os
-import secrets
 from datetime import date, datetime
 from pathlib import Path
 
@@ -31,7 +29,7 @@ from asylstat.checks.quality_rules import (
     evaluate_rules,
 )
 from asylstat.periods import Period
-from asylstat.synthetic import SyntheticReport, build_warehouse
+from asylstat.synthetic import SyntheticReport
 from asylstat.warehouse.connect import connect
 from asylstat.warehouse.snapshot import Snapshot
 
@@ -90,9 +88,8 @@ KNOWN_SIDE_EFFECTS = {"dq.date_order.final_before_decision":
 
 
 @pytest.fixture(scope="module")
-def synthetic_path(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SyntheticReport]:
-    path = tmp_path_factory.mktemp("dq") / "w.duckdb"
-    return path, build_warehouse(path, scale=0.03)
+def synthetic_path(synthetic_warehouse) -> tuple[Path, SyntheticReport]:
+    return synthetic_warehouse.path, synthetic_warehouse.report
 
 
 @pytest.fixture(scope="module")
@@ -132,28 +129,12 @@ def test_no_rule_finds_anything_that_was_not_planted(synthetic) -> None:
         assert finding.result.status == "pass"
 
 
-def test_postgresql_finds_the_same_counts_and_keys(synthetic_path, synthetic) -> None:
+def test_postgresql_finds_the_same_counts_and_keys(pg_synthetic, synthetic) -> None:
     # the rules compile for PostgreSQL and give the same counts, keys and completeness on a
-    # real server (ASYLSTAT_TEST_PG_URL, started by make test / .ci/run; skipped without it)
-    url = os.environ.get("ASYLSTAT_TEST_PG_URL", "")
-    if not url:
-        pytest.skip("no PostgreSQL server: ASYLSTAT_TEST_PG_URL is not set")
-    import psycopg
-
-    from asylstat.warehouse.load import load_postgres, pg_conninfo
-
-    try:
-        psycopg.connect(**pg_conninfo(url), connect_timeout=5).close()
-    except psycopg.Error as exc:
-        pytest.skip(f"no PostgreSQL server reachable: {str(exc).strip()}")
-    schema = f"asylstat_dq_{os.getpid()}_{secrets.token_hex(3)}"
-    load_postgres(synthetic_path[0], url, schema=schema)
-    try:
-        snap = Snapshot(connect(url, schema), SYNTHETIC_AS_OF)
-        on_pg = check_warehouse(snap, Period("Q", 2024, 3).months())
-    finally:
-        with psycopg.connect(**pg_conninfo(url), autocommit=True) as pg:
-            pg.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    # real server (ASYLSTAT_TEST_PG_URL, started by make test / .ci/run; skipped without it),
+    # on the session's synthetic warehouse loaded there once (conftest.pg_synthetic)
+    snap = Snapshot(connect(pg_synthetic.url, pg_synthetic.schema), SYNTHETIC_AS_OF)
+    on_pg = check_warehouse(snap, Period("Q", 2024, 3).months())
     on_duckdb = synthetic[1]
     assert [(f.result.rule, f.result.count, f.examples) for f in on_pg.findings] == [
         (f.result.rule, f.result.count, f.examples) for f in on_duckdb.findings]

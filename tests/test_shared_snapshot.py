@@ -15,7 +15,6 @@ import pytest
 from asylstat.domains import all_domains, build_domain
 from asylstat.params import RunParameters
 from asylstat.run import STAGING, remove_shared_snapshot, share_snapshot
-from asylstat.synthetic import build_warehouse
 from asylstat.warehouse.connect import connect
 from asylstat.warehouse.snapshot import SHARED, Snapshot
 
@@ -23,10 +22,8 @@ AS_OF = "2026-06-30T00:00:00Z"
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory) -> str:
-    path = tmp_path_factory.mktemp("shared") / "small.duckdb"
-    build_warehouse(path, scale=0.02)
-    return f"duckdb:///{path}"
+def warehouse(synthetic_warehouse) -> str:
+    return synthetic_warehouse.url
 
 
 def test_tables_on_the_shared_snapshot_equal_tables_built_alone(warehouse, tmp_path):
