@@ -17,7 +17,7 @@ RUN_OPTS = --period "$(PERIOD)" $(if $(DWH_SCHEMA),--schema "$(DWH_SCHEMA)") \
            $(if $(OUTPUT_DIR),--output-dir "$(OUTPUT_DIR)") \
            $(if $(DWH_URL),--dwh-url "$(DWH_URL)") $(if $(AS_OF),--as-of "$(AS_OF)")
 
-.PHONY: help setup monthly quarterly annual verify demo-dwh lab test lint clean-venv pg-up pg-down bench chromium
+.PHONY: help setup monthly quarterly annual verify demo-dwh lab check test test-full lint clean-venv pg-up pg-down bench chromium
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -64,10 +64,22 @@ lab: $(STAMP) ## JupyterLab on the notebooks, with the project's kernel
 	test -f data/demo.duckdb || $(BIN)/asylstat demo-dwh
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
-test: $(STAMP) chromium ## run the test suite (starts the scratch PostgreSQL server when it can)
-	@export ASYLSTAT_TEST_PG_URL="$${ASYLSTAT_TEST_PG_URL:-$$(scripts/pg.sh start | sed -n 's/^DWH_URL=//p')}"; \
-	  test -n "$$ASYLSTAT_TEST_PG_URL" || echo "no PostgreSQL server: its tests will be skipped"; \
-	  $(BIN)/python -m pytest -q
+# The test lanes (README, "Tests"). make check: while developing, no browser, no database
+# started, no notebook executed (a PostgreSQL server already named by ASYLSTAT_TEST_PG_URL is
+# used). make test: the whole suite as CI runs it (.ci/run). make test-full: also the full
+# engine-parity sets (tests marked full).
+PYTEST_SERVICES = export ASYLSTAT_TEST_PG_URL="$${ASYLSTAT_TEST_PG_URL:-$$(scripts/pg.sh start | sed -n 's/^DWH_URL=//p')}"; \
+	  test -n "$$ASYLSTAT_TEST_PG_URL" || echo "no PostgreSQL server: its tests will be skipped";
+
+check: $(STAMP) ## fast lane: ruff, then every test but the end-to-end runs (under 3 min)
+	$(BIN)/ruff check lib tests
+	$(BIN)/python -m pytest -q -m "not e2e"
+
+test: $(STAMP) chromium ## the whole suite as CI runs it; installs chromium, starts PostgreSQL
+	@$(PYTEST_SERVICES) $(BIN)/python -m pytest -q --durations=25
+
+test-full: $(STAMP) chromium ## make test plus the full Spark/PostgreSQL/SQL-dialect parity sets
+	@$(PYTEST_SERVICES) $(BIN)/python -m pytest -q --durations=25 --full
 
 pg-up: $(STAMP) ## local PostgreSQL on 127.0.0.1:55432 with the demo warehouse (or PG_LOAD=file.duckdb)
 	scripts/pg.sh up $(PG_LOAD)

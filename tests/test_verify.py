@@ -1,28 +1,36 @@
 """verify (outputs.md): re-do the published run from its manifest and compare.
 
-The end-to-end story runs the real command line on a small synthetic warehouse, from a clean
-clone of this project (so that the manifest records a clean commit that verify can restore):
+The end-to-end story starts from the session's published quarterly run (conftest
+``quarterly_run``: 2024-Q3 as of 2026-06-30, on a copy of the synthetic warehouse where the
+applicant ``VERIFY_PERSON`` is planted), which it only reads:
 
-1. a monthly run of 2024-07 as of 2026-06-30 is published;
-2. a correction is loaded with a later ``recorded_at`` (the old version retired, a new one
-   inserted); verify, which keeps the recorded ``as_of``, reports the run identical. The
-   warehouse *as of* the recorded instant is unchanged, so this one re-run shows both that the
-   run is re-done identically on an unchanged warehouse and that a later correction does not
-   reach it (a verify before the correction would re-do the same re-run on less data: it is
-   left out to keep the test's four production runs within budget);
-3. a new run as of 2026-08-01 publishes the corrected figures: ``revisions.json`` lists exactly
-   the cells the correction moves;
-4. the warehouse content visible at that ``as_of`` is altered (a row with an old
-   ``recorded_at``): verify exits 1 and lists exactly the cells that moved.
+1. a correction is loaded into a copy of that warehouse with a later ``recorded_at`` (the old
+   version retired, a new one inserted); verify of the published run on that copy (given as
+   ``dwh_url``), which keeps the recorded ``as_of``, reports the run identical. The warehouse
+   *as of* the recorded instant is unchanged, so this one re-run shows both that the run is
+   re-done identically on an unchanged warehouse and that a later correction does not reach
+   it (a verify before the correction would re-do the same re-run on less data: it is left
+   out to keep the test's production runs within budget);
+2. a new run as of 2026-08-01 on the corrected copy, into a copy of the outputs, publishes the
+   corrected figures: ``revisions.json`` lists exactly the cells the correction moves;
+3. the warehouse content visible at that ``as_of`` is altered (a row with an old
+   ``recorded_at``): verify of that run (with its recorded warehouse URL) exits 1 and lists
+   exactly the cells that moved.
+
+Three production runs (two of them verify re-runs). The code verify restores is the recorded
+commit when the session's run was made from a clean checkout (as in CI, where
+``ASYLSTAT_TEST_CLEAN_CHECKOUT`` makes it a requirement); from a working tree with uncommitted
+changes, verify says it re-runs the current code, which is the code under test.
 
 Hand-worked cells: the planted person 990000000001 (F, born 1990-05-05, KIR → Eurostat ``KI``)
-lodged one application on 2024-07-10: aged 34 → ``Y18-34``, first-time. In MIGR_ASYAPPCTZM
-(citizen, sex, age, applicant) they are 1 in the 8 cells KI × {F, T} × {Y18-34, TOTAL} ×
-{FRST, TOTAL}; corrected to MHL (``MH``) those 8 cells disappear and the 8 MH cells appear, while
-the citizen-TOTAL cells do not move. The application is still open on 2024-07-31, so
-MIGR_ASYPENCTZM (citizen, sex, age) moves the same way: 4 cells out, 4 in. The person inserted in
-step 4 (M, born 1985-01-01, SLB → ``SB``, lodged 2024-07-12: aged 39 → ``Y35-64``) adds 1 to the
-16 cells {SB, TOTAL} × {M, T} × {Y35-64, TOTAL} × {FRST, TOTAL}.
+lodged one application on 2024-07-10, never decided: aged 34 → ``Y18-34``, first-time. In
+MIGR_ASYAPPCTZM (citizen, sex, age, applicant) they are 1 in the 8 cells of 2024-07 KI × {F, T}
+× {Y18-34, TOTAL} × {FRST, TOTAL}; corrected to MHL (``MH``) those 8 cells disappear and the 8
+MH cells appear, while the citizen-TOTAL cells do not move. The application is still open at
+the end of July, August and September, so MIGR_ASYPENCTZM (citizen, sex, age) moves the same
+way in each of the three months: 4 cells out, 4 in, per month. The person inserted in step 3
+(M, born 1985-01-01, SLB → ``SB``, lodged 2024-07-12: aged 39 → ``Y35-64``) adds 1 to the 16
+cells of 2024-07 {SB, TOTAL} × {M, T} × {Y35-64, TOTAL} × {FRST, TOTAL}.
 """
 
 from __future__ import annotations
@@ -57,41 +65,26 @@ from asylstat.audit.verify import (
     workbook_differences,
 )
 from asylstat.cli import main
-from asylstat.synthetic import build_warehouse
 from asylstat.tables import Table
 from asylstat.write.files import file_inventory, national_csv_text, write_json, write_text
 from asylstat.write.sdmx import write_sdmx_csv
 from asylstat.write.workbook import write_workbook
+from conftest import (
+    RUN_AS_OF,
+    RUN_PERIOD,
+    VERIFY_CITIZENSHIP,
+    VERIFY_PERSON,
+    insert_application,
+    insert_person,
+)
 
-PERIOD = "2024-07"
-AS_OF_1 = "2026-06-30T00:00:00Z"
+PERIOD = "2024-07"  # the hand-made runs below
+MONTHS = ("2024-07", "2024-08", "2024-09")
+AS_OF_1 = RUN_AS_OF  # 2026-06-30
 AS_OF_2 = "2026-08-01T00:00:00Z"
 CORRECTED_AT = datetime(2026, 7, 15, 9, 0)  # after AS_OF_1, before AS_OF_2
-PERSON, APPLICATION = 990000000001, 990000000101
 LATE_PERSON, LATE_APPLICATION = 990000000002, 990000000102
-PLANTED_CODES = ("KIR", "MHL", "SLB")
-
-
-def git_available() -> bool:
-    done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=paths.project_root(),
-                          capture_output=True, text=True, check=False)
-    return shutil.which("git") is not None and done.returncode == 0
-
-
-def insert_person(con: duckdb.DuckDBPyConnection, person_id: int, sex: str, birth: str,
-                  citizenship: str, recorded_at: datetime) -> None:
-    con.execute("INSERT INTO dwh.person VALUES (?, ?, ?, ?, ?, NULL)",
-                [person_id, sex, birth, citizenship, recorded_at])
-
-
-def insert_application(con: duckdb.DuckDBPyConnection, application_id: int, person_id: int,
-                       lodged: str, recorded_at: datetime) -> None:
-    con.execute(
-        "INSERT INTO dwh.application (application_id, person_id, principal_application_id, "
-        "legal_type, channel, presented_date, registered_date, lodged_date, procedure, "
-        "unaccompanied_minor, dublin_closed_date, recorded_at, retired_at) VALUES "
-        "(?, ?, NULL, 'INITIAL', 'TERRITORY', ?, ?, ?, 'REGULAR', false, NULL, ?, NULL)",
-        [application_id, person_id, lodged, lodged, lodged, recorded_at])
+NEW_CODES = ("MHL", "SLB")
 
 
 def tree_hashes(root: Path) -> dict[str, str]:
@@ -109,67 +102,53 @@ def cells_of(path: Path) -> dict[tuple[str, ...], int]:
 # --- the end-to-end story ------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def story(tmp_path_factory):
-    if not git_available():
-        pytest.skip("verify restores a git commit: this checkout is not a git repository")
+def story(tmp_path_factory, quarterly_run):
     base = tmp_path_factory.mktemp("verify")
-    clone = base / "project"
-    subprocess.run(["git", "clone", "--quiet", "--shared", str(paths.project_root()),
-                    str(clone)], check=True)
-    env = {"PYTHONPATH": str(clone / "lib"), "ASYLSTAT_HOME": str(clone)}
-
+    published = quarterly_run.out  # only read, never written
     wh = base / "warehouse.duckdb"
-    build_warehouse(wh, scale=0.03)
+    shutil.copyfile(quarterly_run.warehouse, wh)
     con = duckdb.connect(str(wh))
     present = {r[0] for r in con.execute(
         "SELECT DISTINCT upper(trim(citizenship)) FROM dwh.person").fetchall()}
-    assert not present & set(PLANTED_CODES), "the planted citizenships must be new"
+    assert VERIFY_CITIZENSHIP in present and not present & set(NEW_CODES), \
+        "the planted citizenships must be new"
     late = con.execute("SELECT count(*) FROM dwh.person WHERE recorded_at > TIMESTAMP "
                        "'2026-06-30' OR retired_at > TIMESTAMP '2026-06-30'").fetchone()[0]
     assert late == 0, "nothing may change between the two as_of but the planted correction"
-    insert_person(con, PERSON, "F", "1990-05-05", "KIR", datetime(2024, 7, 10, 8))
-    insert_application(con, APPLICATION, PERSON, "2024-07-10", datetime(2024, 7, 10, 9))
+    # a correction: citizenship KIR → MHL, loaded after the run's as_of
+    con.execute("UPDATE dwh.person SET retired_at = ? WHERE person_id = ? AND "
+                "retired_at IS NULL", [CORRECTED_AT, VERIFY_PERSON])
+    insert_person(con, VERIFY_PERSON, "F", "1990-05-05", "MHL", CORRECTED_AT)
     con.close()
     url = f"duckdb:///{wh}"
     out = base / "outputs"
 
-    def produce(as_of: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "asylstat.cli", "run", "monthly", "--period", PERIOD,
-             "--dwh-url", url, "--as-of", as_of, "--output-dir", str(out)],
-            capture_output=True, text=True, timeout=1200, env={**os.environ, **env})
+    state: dict = {"published": published, "out": out, "warehouse_url": url,
+                   "first_manifest": json.loads((published / RUN_PERIOD / "manifest.json")
+                                                .read_text())}
+    state["before_v1"] = tree_hashes(published)
+    state["v1"] = verify_period(RUN_PERIOD, published, scratch=base / "scratch1", dwh_url=url)
+    state["after_v1"] = tree_hashes(published)
 
-    state: dict = {"out": out, "clone": clone}
-    first = produce(AS_OF_1)
-    assert first.returncode == 0, first.stderr[-3000:]
-    state["first_manifest"] = json.loads((out / PERIOD / "manifest.json").read_text())
-    state["before_v1"] = tree_hashes(out)
-    con = duckdb.connect(str(wh))  # a correction: citizenship KIR → MHL, loaded later
-    con.execute("UPDATE dwh.person SET retired_at = ? WHERE person_id = ? AND "
-                "retired_at IS NULL", [CORRECTED_AT, PERSON])
-    insert_person(con, PERSON, "F", "1990-05-05", "MHL", CORRECTED_AT)
+    shutil.copytree(published, out)  # the next run of the period archives the first one
+    second = subprocess.run(
+        [sys.executable, "-m", "asylstat.cli", "run", "quarterly", "--period", RUN_PERIOD,
+         "--dwh-url", url, "--as-of", AS_OF_2, "--output-dir", str(out)],
+        capture_output=True, text=True, timeout=1200)
+    assert second.returncode == 0, second.stderr[-3000:]
+    state["second_manifest"] = json.loads((out / RUN_PERIOD / "manifest.json").read_text())
+
+    con = duckdb.connect(str(wh))  # altered history: a row visible at the recorded as_of
+    insert_person(con, LATE_PERSON, "M", "1985-01-01", "SLB", datetime(2024, 7, 12, 8))
+    insert_application(con, LATE_APPLICATION, LATE_PERSON, "2024-07-12",
+                       datetime(2024, 7, 12, 9))
     con.close()
-    with pytest.MonkeyPatch.context() as mp:
-        # the project verify restores from, and whose lock is "the current one", is the clone
-        mp.setenv("ASYLSTAT_HOME", str(clone))
-        state["v1"] = verify_period(PERIOD, out, scratch=base / "scratch1")
-        state["after_v1"] = tree_hashes(out)
-
-        second = produce(AS_OF_2)
-        assert second.returncode == 0, second.stderr[-3000:]
-        state["second_manifest"] = json.loads((out / PERIOD / "manifest.json").read_text())
-
-        con = duckdb.connect(str(wh))  # altered history: a row visible at the recorded as_of
-        insert_person(con, LATE_PERSON, "M", "1985-01-01", "SLB", datetime(2024, 7, 12, 8))
-        insert_application(con, LATE_APPLICATION, LATE_PERSON, "2024-07-12",
-                           datetime(2024, 7, 12, 9))
-        con.close()
-        err = io.StringIO()
-        with contextlib.redirect_stderr(err):
-            state["v3_exit"] = main(["verify", "--period", PERIOD, "--output-dir", str(out),
-                                     "--scratch", str(base / "scratch3")])
-        state["v3_text"] = err.getvalue()
-        state["v3"] = json.loads((base / "scratch3" / "verify.json").read_text())
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        state["v3_exit"] = main(["verify", "--period", RUN_PERIOD, "--output-dir", str(out),
+                                 "--scratch", str(base / "scratch3")])
+    state["v3_text"] = err.getvalue()
+    state["v3"] = json.loads((base / "scratch3" / "verify.json").read_text())
     return state
 
 
@@ -178,20 +157,26 @@ def test_verify_reports_identical_while_the_warehouse_as_of_is_unchanged(story):
     report, manifest = story["v1"], story["first_manifest"]
     assert report.exit_code == EXIT_IDENTICAL, report.message + str(report.differences)
     assert report.identical and report.differences == [] and report.integrity == []
-    commit = manifest["code_version"]["commit"]
-    assert manifest["code_version"]["dirty"] is False
-    assert report.code == f"clean checkout of the recorded commit {commit}"
+    commit, dirty = manifest["code_version"]["commit"], manifest["code_version"]["dirty"]
+    if os.environ.get("ASYLSTAT_TEST_CLEAN_CHECKOUT"):  # set by .ci/run
+        assert commit and dirty is False, "CI runs on a clean checkout of a commit"
+    if commit and dirty is False:
+        assert report.code == f"clean checkout of the recorded commit {commit}"
+    else:  # a working tree with uncommitted changes, or no git: the code under test re-runs
+        assert "current code is used" in report.code, report.code
     assert "current environment is used" in report.environment
+    assert report.warehouse == (f"{story['warehouse_url']} (given on the command line, not "
+                                "the recorded one)")
     published = {o["path"] for o in manifest["outputs"]}
     expected = sorted(p for p in published if p.startswith(("transmission/", "tables/national/"))
-                      and p.endswith(".csv")) + [f"tables/{PERIOD}_tables.xlsx"]
+                      and p.endswith(".csv")) + [f"tables/{RUN_PERIOD}_tables.xlsx"]
     assert report.files_compared == expected
     assert any(p.startswith("transmission/eurostat/MIGR_ASYAPPCTZM") for p in expected)
     # the published run, the archive and everything else under OUTPUT_DIR are untouched
     assert story["after_v1"] == story["before_v1"]
-    assert not Path(report.scratch).is_relative_to(story["out"])
+    assert not Path(report.scratch).is_relative_to(story["published"])
     assert (Path(report.scratch) / "verify.json").is_file()
-    assert not (Path(report.scratch) / "code").exists()  # the checkout is cleaned up
+    assert not (Path(report.scratch) / "code").exists()  # a checkout is cleaned up
 
 
 @pytest.mark.e2e
@@ -205,10 +190,10 @@ def test_a_correction_recorded_after_as_of_leaves_verify_identical(story):
 @pytest.mark.e2e
 def test_a_new_run_with_a_later_as_of_shows_the_correction_in_revisions(story):
     out, first = story["out"], story["first_manifest"]
-    doc = json.loads((out / PERIOD / "validation" / "revisions.json").read_text())
+    doc = json.loads((out / RUN_PERIOD / "validation" / "revisions.json").read_text())
     assert doc["previous"]["run_id"] == first["run_id"]
     assert story["second_manifest"]["previous_run_id"] == first["run_id"]
-    assert (out / "archive" / PERIOD / first["run_id"] / "manifest.json").is_file()
+    assert (out / "archive" / RUN_PERIOD / first["run_id"] / "manifest.json").is_file()
     tables = {t["table"]: t for t in doc["tables"]}
 
     def moved(name: str) -> set:
@@ -216,37 +201,40 @@ def test_a_new_run_with_a_later_as_of_shows_the_correction_in_revisions(story):
         return {(c["change"], tuple(c["key"][k] for k in columns), c["old"], c["new"],
                  c["difference"]) for c in tables[name]["cells"]}
 
-    app = {("removed", ("KI", *rest, PERIOD), 1, None, -1)
+    app = {("removed", ("KI", *rest, "2024-07"), 1, None, -1)
            for rest in product(("F", "T"), ("TOTAL", "Y18-34"), ("FRST", "TOTAL"))}
-    app |= {("added", ("MH", *rest, PERIOD), None, 1, 1)
+    app |= {("added", ("MH", *rest, "2024-07"), None, 1, 1)
             for rest in product(("F", "T"), ("TOTAL", "Y18-34"), ("FRST", "TOTAL"))}
     assert len(app) == 16
     assert moved("MIGR_ASYAPPCTZM") == app
-    pending = {("removed", ("KI", *rest, PERIOD), 1, None, -1)
-               for rest in product(("F", "T"), ("TOTAL", "Y18-34"))}
-    pending |= {("added", ("MH", *rest, PERIOD), None, 1, 1)
-                for rest in product(("F", "T"), ("TOTAL", "Y18-34"))}
+    pending = {("removed", ("KI", sex, age, month), 1, None, -1)
+               for sex, age, month in product(("F", "T"), ("TOTAL", "Y18-34"), MONTHS)}
+    pending |= {("added", ("MH", sex, age, month), None, 1, 1)
+                for sex, age, month in product(("F", "T"), ("TOTAL", "Y18-34"), MONTHS)}
+    assert len(pending) == 24
     assert moved("MIGR_ASYPENCTZM") == pending
     # only citizenship was corrected: a table without a citizen dimension cannot move
     for t in doc["tables"]:
         if t["status"] != "unchanged":
             assert "citizen" in t["columns"], t["table"]
     assert tables["MIGR_ASYACCM"]["status"] == "unchanged"  # a regular procedure
+    assert tables["MIGR_ASYDCFSTQ"]["status"] == "unchanged"  # never decided
 
 
 @pytest.mark.e2e
 def test_altered_warehouse_content_at_as_of_makes_verify_list_the_changed_cells(story):
     assert story["v3_exit"] == EXIT_DIFFERENT, story["v3_text"]
     report = story["v3"]
+    assert report["warehouse"] == story["warehouse_url"]  # the recorded one
     diffs = {d["path"]: d for d in report["differences"]}
     app = diffs["transmission/eurostat/MIGR_ASYAPPCTZM.csv"]
     assert app["problem"] == "bytes differ"
-    published = cells_of(story["out"] / PERIOD / "transmission" / "eurostat" /
+    published = cells_of(story["out"] / RUN_PERIOD / "transmission" / "eurostat" /
                          "MIGR_ASYAPPCTZM.csv")
     expected = {}
     for cit, sex, age, applicant in product(("SB", "TOTAL"), ("M", "T"), ("Y35-64", "TOTAL"),
                                             ("FRST", "TOTAL")):
-        key = (cit, sex, age, applicant, PERIOD)
+        key = (cit, sex, age, applicant, "2024-07")
         old = published.get(key)  # SB cells were absent; TOTAL cells had a value
         expected[key] = (old, (old or 0) + 1)
     dims = ("citizen", "sex", "age", "applicant", "TIME_PERIOD")
@@ -255,7 +243,7 @@ def test_altered_warehouse_content_at_as_of_makes_verify_list_the_changed_cells(
     assert listed == expected
     assert all(v[0] is None for k, v in listed.items() if k[0] == "SB")
     assert app["cells_differing"] == 16
-    book = diffs[f"tables/{PERIOD}_tables.xlsx"]
+    book = diffs[f"tables/{RUN_PERIOD}_tables.xlsx"]
     assert book["problem"] == "cells differ"
     assert any(c["sheet"] == "MIGR_ASYAPPCTZM" for c in book["cells"])
     assert "NOT identical" in story["v3_text"]
