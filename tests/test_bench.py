@@ -14,7 +14,6 @@ import pytest
 
 from asylstat import paths
 from asylstat.events import StepEvent
-from asylstat.synthetic import build_warehouse
 
 
 def _load_bench():  # type: ignore[no-untyped-def]
@@ -95,10 +94,9 @@ def test_targets_say_met_missed_or_not_measured():
 
 
 @pytest.fixture(scope="module")
-def small_dwh(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("bench") / "small.duckdb"
-    build_warehouse(path, scale=0.03)
-    return path
+def small_dwh(tmp_path_factory, synthetic_warehouse) -> Path:
+    # a copy: the benchmark opens the file with DuckDB settings of its own
+    return synthetic_warehouse.copy(tmp_path_factory.mktemp("bench") / "small.duckdb")
 
 
 def test_the_pandas_reference_gives_the_engines_file(small_dwh):
