@@ -151,7 +151,7 @@ def document_datetime(metadata: Mapping[str, str]) -> datetime:
 
 
 def _sheet_ref(sheet: str, cell: str = "A1") -> str:
-    """An internal reference such as ``'NAT_X'!A1`` (apostrophes doubled)."""
+    """An internal reference such as ``'Sheet 1'!A1`` (apostrophes doubled)."""
     return "'" + sheet.replace("'", "''") + "'!" + cell
 
 
