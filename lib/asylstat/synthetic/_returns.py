@@ -140,11 +140,11 @@ def _next_application(world: World, person_id: np.ndarray, after: np.ndarray) ->
 def _citizenship_draw(rng: np.random.Generator, n: int) -> np.ndarray:
     """Citizenships (strings) of persons ordered to leave who never applied."""
     named = list(P.ORDER_CITIZENSHIPS)
-    excluded = set(named) | set(P.DUBLIN_STATES) | {"GBR", "USA", "CAN", "AUS", "NZL"}
-    tail = sorted(c for c in P.ISO_ALPHA3 if c not in excluded)
-    zipf = 1.0 / (np.arange(len(tail)) + 20.0)
+    # the tail: the applicants' further citizenships (no country the v1 tables never use)
+    tail = [c for c in P.SECONDARY_CITIZENSHIPS if c not in P.ORDER_CITIZENSHIPS]
+    tail_w = np.array([P.SECONDARY_CITIZENSHIPS[c] for c in tail])
     weights = np.concatenate([np.array(list(P.ORDER_CITIZENSHIPS.values())),
-                              P.ORDER_TAIL_SHARE * zipf / zipf.sum()])
+                              P.ORDER_TAIL_SHARE * tail_w / tail_w.sum()])
     codes = np.array(named + tail, dtype=CODE)
     return codes[rng.choice(len(codes), size=n, p=weights / weights.sum())]
 

@@ -204,7 +204,8 @@ MIN_NEW_PERSON_SHARE = 0.3
 #: warehouse)
 NEW_PERSON_GROUNDS: dict[str, float] = {"IRREGULAR_STAY": 0.78, "END_OF_STAY": 0.14,
                                         "PUBLIC_ORDER": 0.08}
-#: citizenships of persons ordered to leave who never applied (percent; the rest: a long tail)
+#: citizenships of persons ordered to leave who never applied (percent); ORDER_TAIL_SHARE
+#: percent more spread over the other SECONDARY_CITIZENSHIPS, by their weights
 ORDER_CITIZENSHIPS: dict[str, float] = {
     "DZA": 12, "MAR": 11, "AFG": 7, "ERI": 7, "TUR": 5, "GEO": 4, "ALB": 3.5, "BRA": 3.5,
     "TUN": 4, "PSE": 3, "SYR": 2, "IRQ": 2.5, "GIN": 2.5, "SEN": 2, "EGY": 2, "COD": 2,
