@@ -31,6 +31,7 @@ from asylstat.checks.quality_rules import (
 from asylstat.periods import Period
 from asylstat.synthetic import SyntheticReport
 from asylstat.warehouse.connect import connect
+from asylstat.warehouse.contract import contract_tables
 from asylstat.warehouse.snapshot import Snapshot
 
 #: docs/synthetic.md evaluates every planted count on the warehouse as of this instant
@@ -74,12 +75,21 @@ CODE_COLUMNS = [("person", "sex"), ("person", "citizenship"), ("application", "l
                 ("dublin_request", "direction"), ("dublin_request", "partner_country"),
                 ("dublin_request", "request_type"), ("dublin_request", "legal_basis"),
                 ("dublin_request", "reply"), ("dublin_unilateral", "partner_country"),
-                ("dublin_unilateral", "legal_basis")]
+                ("dublin_unilateral", "legal_basis"), ("return_decision", "ground"),
+                ("return_departure", "return_type")]
 FAULT_TO_RULE.update({f"invalid_code_{t}_{c}": f"dq.invalid_code.{t}.{c}"
                       for t, c in CODE_COLUMNS})
-for _t in ("person", "application", "decision", "dublin_request"):
+for _t in ("person", "application", "decision", "dublin_request", "return_decision",
+           "return_departure"):
     FAULT_TO_RULE[f"duplicate_key_distinct_recorded_at_{_t}"] = f"dq.duplicate_key.resolved.{_t}"
     FAULT_TO_RULE[f"duplicate_key_ambiguous_{_t}"] = f"dq.duplicate_key.ambiguous.{_t}"
+
+#: planted return-table faults (contract v2) whose data-quality rules are still to come
+#: (issue 12, item 4): the generator plants and counts them already
+NO_RULE_YET = frozenset({
+    "departure_without_return_decision", "orphan_departure_return_decision",
+    "departure_before_return_decision", "departure_to_belgium", "unconfirmed_departure",
+    "return_decision_dublin_citizen", "invalid_code_return_departure_destination_country"})
 
 #: the one rule that the planting also triggers, and why: a decision dated 10 or 20 years
 #: after as_of by a typo now lies after its own final date
@@ -102,7 +112,8 @@ def synthetic(synthetic_path):
 def test_every_planted_fault_class_is_found_with_its_exact_count(synthetic) -> None:
     planted, dq = synthetic[0].planted_faults, synthetic[1].by_rule()
     faults = {name: n for name, n in planted.items()
-              if not name.startswith("code_needs_normalisation_")}  # not faults: accepted
+              if not name.startswith("code_needs_normalisation_")  # not faults: accepted
+              and name not in NO_RULE_YET}
     assert len(faults) >= 40
     assert synthetic[1].as_of == "2026-06-30T23:59:59.000000Z"
     unmapped = set(faults) - set(FAULT_TO_RULE)
@@ -149,6 +160,8 @@ def test_codes_that_only_need_normalisation_are_accepted(synthetic) -> None:
                if name.startswith("code_needs_normalisation_")]
     assert "decision_outcome" in columns  # planted with normalisable codes only
     for column in columns:
+        if f"invalid_code_{column}" in NO_RULE_YET:
+            continue
         rule = FAULT_TO_RULE[f"invalid_code_{column}"]
         assert dq[rule].result.count == planted.get(f"invalid_code_{column}", 0), column
 
@@ -577,7 +590,7 @@ def test_one_query_per_table_not_per_rule(synthetic_path, monkeypatch) -> None:
     monkeypatch.setattr(relations.Table, "to_pyarrow", counted)
     rules = warehouse_rules()
     findings = evaluate_rules(Context(snap), rules)
-    tables = 8  # the contract's tables
+    tables = len(contract_tables())  # 10 in contract v2
     joining = [r for r in rules if r.source() is None]
     assert len(findings) == len(rules)
     assert len(rules) - len(joining) > 50  # evaluated in at most 2 queries per table

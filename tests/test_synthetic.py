@@ -16,8 +16,9 @@ from asylstat.synthetic import params as P
 
 SCALE = 0.02
 AS_OF = "TIMESTAMP '2026-06-30 23:59:59'"
-TABLES = ("person", "application", "decision", "appeal", "withdrawal", "dublin_request",
-          "dublin_transfer", "dublin_unilateral")
+V1_TABLES = ("person", "application", "decision", "appeal", "withdrawal", "dublin_request",
+             "dublin_transfer", "dublin_unilateral")
+TABLES = (*V1_TABLES, "return_decision", "return_departure")
 ISO = sorted({c.alpha_3 for c in pycountry.countries} | {"XXA", "XXX", "XKX"})
 DUBLIN = ["AUT", "BEL", "BGR", "HRV", "CYP", "CZE", "DNK", "EST", "FIN", "FRA", "DEU", "GRC",
           "HUN", "IRL", "ITA", "LVA", "LTU", "LUX", "MLT", "NLD", "POL", "PRT", "ROU", "SVK",
@@ -41,6 +42,10 @@ VALID = {
     ("dublin_request", "reply"): ["ACCEPTED", "IMPLICIT_ACCEPTANCE", "REJECTED", "ANSWERED"],
     ("dublin_unilateral", "partner_country"): ISO,
     ("dublin_unilateral", "legal_basis"): ["ART17_1"],
+    ("return_decision", "ground"): ["IRREGULAR_STAY", "IP_REJECTED", "END_OF_STAY",
+                                    "PUBLIC_ORDER"],
+    ("return_departure", "return_type"): ["FORCED", "VOLUNTARY"],
+    ("return_departure", "destination_country"): ISO,
 }
 #: for "needs normalisation", partner codes must be a Dublin state other than Belgium
 NORMALISABLE = {**VALID, ("dublin_request", "partner_country"):
@@ -293,7 +298,8 @@ def recount_queries() -> dict[str, str]:
             AND d.final_date IS NOT NULL AND d.final_date <= s.presented_date
             AND norm(d.outcome) <> 'ANNULLED')"""
     keys = {"person": "person_id", "application": "application_id",
-            "decision": "decision_id", "dublin_request": "request_id"}
+            "decision": "decision_id", "dublin_request": "request_id",
+            "return_decision": "return_decision_id", "return_departure": "departure_id"}
     for t, k in keys.items():
         dup = f"""
             WITH g AS (SELECT {k} AS k, recorded_at AS r FROM v_{t}),
@@ -323,6 +329,21 @@ def recount_queries() -> dict[str, str]:
           OR (norm(request_type) = 'INFO' AND norm(legal_basis) IN {sql_list(TC + TB)})"""
     for col in ("sex", "birth_date", "citizenship"):
         q[f"missing_{col}"] = f"SELECT count(*) FROM v_person WHERE {col} IS NULL"
+    # returns (contract v2)
+    q["departure_without_return_decision"] = (
+        "SELECT count(*) FROM v_return_departure WHERE return_decision_id IS NULL")
+    q["orphan_departure_return_decision"] = orphan("return_departure", "return_decision_id",
+                                                   "return_decision", "return_decision_id")
+    q["departure_before_return_decision"] = (
+        "SELECT count(*) FROM v_return_departure x WHERE EXISTS (SELECT 1 FROM "
+        "v_return_decision d WHERE d.return_decision_id = x.return_decision_id "
+        "AND x.departure_date < d.decision_date)")
+    q["departure_to_belgium"] = (
+        "SELECT count(*) FROM v_return_departure WHERE norm(destination_country) = 'BEL'")
+    q["unconfirmed_departure"] = "SELECT count(*) FROM v_return_departure WHERE NOT confirmed"
+    q["return_decision_dublin_citizen"] = (
+        "SELECT count(*) FROM v_return_decision r WHERE EXISTS (SELECT 1 FROM v_person p "
+        f"WHERE p.person_id = r.person_id AND norm(p.citizenship) IN {sql_list(DUBLIN)})")
     return q
 
 
@@ -364,3 +385,171 @@ def test_clean_part_is_clean(con: duckdb.DuckDBPyConnection) -> None:
             if typ == "DATE" and c not in ("decision_date", "withdrawal_date", "birth_date",
                                            "transfer_deadline"):
                 assert one(con, f"SELECT count(*) FROM v_{t} WHERE {c} > '2026-06-30'") == 0
+
+
+# --- returns (contract v2) ----------------------------------------------------------------
+RETURN_FAULTS = {
+    "departure_without_return_decision", "orphan_departure_return_decision",
+    "departure_before_return_decision", "departure_to_belgium", "unconfirmed_departure",
+    "return_decision_dublin_citizen",
+    "code_needs_normalisation_return_decision_ground",
+    "code_needs_normalisation_return_departure_return_type",
+    "code_needs_normalisation_return_departure_destination_country",
+    "invalid_code_return_decision_ground", "invalid_code_return_departure_return_type",
+    "invalid_code_return_departure_destination_country",
+    "duplicate_key_distinct_recorded_at_return_decision",
+    "duplicate_key_ambiguous_return_decision",
+    "duplicate_key_distinct_recorded_at_return_departure",
+    "duplicate_key_ambiguous_return_departure",
+}
+
+def test_orders_after_rejection_follow_a_final_rejection(con: duckdb.DuckDBPyConnection) -> None:
+    ip = one(con, "SELECT count(*) FROM v_return_decision WHERE ground = 'IP_REJECTED'")
+    assert ip > 0
+    # every IP_REJECTED order names an application whose rejection became final before it
+    assert one(con, """
+        SELECT count(*) FROM v_return_decision r WHERE norm(r.ground) = 'IP_REJECTED' AND NOT EXISTS
+          (SELECT 1 FROM v_application a JOIN v_decision d USING (application_id)
+           WHERE a.application_id = r.application_id AND a.person_id = r.person_id
+             AND norm(d.outcome) = 'REJECTED' AND d.final_date IS NOT NULL
+             AND d.final_date <= r.decision_date)""") == 0
+    # the other grounds name no application
+    assert one(con, "SELECT count(*) FROM v_return_decision WHERE norm(ground) IN "
+                    "('IRREGULAR_STAY', 'END_OF_STAY', 'PUBLIC_ORDER') "
+                    "AND application_id IS NOT NULL") == 0
+    grounds = {r[0] for r in con.execute("SELECT DISTINCT norm(ground) FROM v_return_decision")
+               .fetchall()}
+    assert {"IRREGULAR_STAY", "IP_REJECTED", "END_OF_STAY", "PUBLIC_ORDER"} <= grounds
+
+
+def test_clean_departures(con: duckdb.DuckDBPyConnection) -> None:
+    # a departure of the clean part follows its own person's order, in force, by 5 days or more
+    assert one(con, """
+        SELECT count(*) FROM v_return_departure x JOIN v_return_decision d
+          USING (return_decision_id)
+        WHERE x.person_id <> d.person_id OR d.withdrawn_date IS NOT NULL""") == 0
+    assert one(con, """
+        SELECT count(*) FROM v_return_departure x JOIN v_return_decision d
+          USING (return_decision_id)
+        WHERE x.departure_date >= d.decision_date
+          AND x.departure_date < d.decision_date + 5""") == 0
+    kinds = dict(con.execute("""
+        SELECT CASE WHEN x.destination_country IS NULL THEN 'unknown'
+                    WHEN x.destination_country = p.citizenship THEN 'own'
+                    ELSE 'other' END, count(*)
+        FROM v_return_departure x JOIN v_person p USING (person_id) GROUP BY 1""").fetchall())
+    total = sum(kinds.values())
+    assert 0.85 < kinds["own"] / total < 0.97 and kinds["other"] > 0 and kinds["unknown"] > 0
+    assisted = {r[0] for r in con.execute("SELECT DISTINCT assisted FROM v_return_departure")
+                .fetchall()}
+    assert assisted == {True, False, None}
+
+
+def test_return_tables_are_versioned(con: duckdb.DuckDBPyConnection) -> None:
+    # withdrawals recorded after the order: an earlier version shows the order in force
+    assert one(con, "SELECT count(*) FROM dwh.return_decision WHERE withdrawn_date IS NULL "
+                    "AND retired_at IS NOT NULL") > 0
+    # corrections: a ground or period changed by a later version
+    assert one(con, "SELECT count(*) FROM (SELECT return_decision_id FROM dwh.return_decision "
+                    "GROUP BY 1 HAVING count(DISTINCT ground) + "
+                    "count(DISTINCT voluntary_departure_days) > 2)") > 0
+    # departures first recorded unconfirmed, then confirmed
+    assert one(con, "SELECT count(*) FROM (SELECT departure_id FROM dwh.return_departure "
+                    "GROUP BY 1 HAVING bool_or(NOT confirmed) AND bool_or(confirmed))") > 0
+
+
+def test_persons_ordered_to_leave_who_never_applied(
+        con: duckdb.DuckDBPyConnection) -> None:
+    never = one(con, "SELECT count(DISTINCT person_id) FROM v_return_decision r WHERE NOT "
+                     "EXISTS (SELECT 1 FROM v_application a WHERE a.person_id = r.person_id)")
+    assert never > 0
+    # every order's person is in the warehouse
+    assert one(con, "SELECT count(*) FROM v_return_decision r WHERE NOT EXISTS "
+                    "(SELECT 1 FROM v_person p WHERE p.person_id = r.person_id)") == 0
+
+
+def _without_returns(path: Path, scale: float,
+                     monkeypatch: pytest.MonkeyPatch) -> SyntheticReport:
+    """Build as before the return tables existed (their generation switched off)."""
+    import asylstat.synthetic.build as build
+
+    with monkeypatch.context() as m:
+        m.setattr(build, "generate_returns", lambda rng, world, scale: None)
+        m.setattr(build, "plant_return_faults", lambda rng, world: {})
+        m.setattr(build, "TABLE_COLUMNS", {t: build.TABLE_COLUMNS[t] for t in V1_TABLES})
+        return build.build_warehouse(path, scale=scale)
+
+
+def test_v1_tables_unchanged_by_the_return_tables(
+        built: tuple[Path, SyntheticReport], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    before = tmp_path / "v1.duckdb"
+    report = _without_returns(before, SCALE, monkeypatch)
+    c = duckdb.connect()
+    c.execute(f"ATTACH '{before}' AS old (READ_ONLY)")
+    c.execute(f"ATTACH '{built[0]}' AS new (READ_ONLY)")
+    for t in V1_TABLES:
+        old_only = one(c, f"SELECT count(*) FROM (SELECT * FROM old.dwh.{t} EXCEPT ALL "
+                          f"SELECT * FROM new.dwh.{t})")
+        assert old_only == 0, t
+        new_rows = one(c, f"SELECT count(*) FROM (SELECT * FROM new.dwh.{t} EXCEPT ALL "
+                          f"SELECT * FROM old.dwh.{t})")
+        if t != "person":
+            assert new_rows == 0, t
+    # the only new person rows are persons ordered to leave, above every earlier identifier
+    assert one(c, "SELECT min(person_id) FROM (SELECT * FROM new.dwh.person EXCEPT ALL "
+                  "SELECT * FROM old.dwh.person)") > one(c, "SELECT max(person_id) FROM "
+                                                            "old.dwh.person")
+    # the v1 fault classes are planted exactly as before; the others are the return tables'
+    planted = built[1].planted_faults
+    assert {k: planted[k] for k in report.planted_faults} == report.planted_faults
+    assert set(planted) - set(report.planted_faults) == RETURN_FAULTS
+    c.close()
+
+
+@pytest.fixture(scope="module")
+def belgium(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
+    """The scale-1 warehouse (Belgian magnitudes), as of 2026-06-30."""
+    path = tmp_path_factory.mktemp("be") / "be.duckdb"
+    build_warehouse(path, scale=1.0)
+    c = duckdb.connect(str(path), read_only=True)
+    for t in ("person", "return_decision", "return_departure"):
+        c.execute(f"CREATE TEMP VIEW v_{t} AS SELECT * FROM dwh.{t} WHERE recorded_at <= "
+                  f"{AS_OF} AND (retired_at IS NULL OR retired_at > {AS_OF})")
+    yield c
+    c.close()
+
+
+def test_return_magnitudes_at_scale_1(belgium: duckdb.DuckDBPyConnection) -> None:
+    con = belgium
+    persons = dict(con.execute("SELECT year(decision_date), count(DISTINCT person_id) "
+                               "FROM v_return_decision GROUP BY 1").fetchall())
+    assert 20_000 <= persons[2022] <= 30_000
+    for year in range(2016, 2026):
+        assert 15_000 <= persons[year] <= 35_000, year
+    quarters = dict(con.execute(
+        "SELECT quarter(decision_date), count(DISTINCT person_id) FROM v_return_decision "
+        "WHERE year(decision_date) = 2024 GROUP BY 1").fetchall())
+    assert all(6_000 <= quarters[q] <= 8_000 for q in (1, 2, 3, 4)), quarters
+    departures = {r[0]: r[1:] for r in con.execute(
+        "SELECT year(departure_date), count(*) FILTER (WHERE return_type = 'VOLUNTARY'), "
+        "count(*) FILTER (WHERE return_type = 'FORCED'), count(*) FILTER (WHERE assisted) "
+        "FROM v_return_departure WHERE confirmed GROUP BY 1").fetchall()}
+    voluntary, forced, assisted = departures[2022]
+    assert 2_000 <= voluntary <= 3_400 and 2_400 <= forced <= 3_600
+    assert 1_500 <= assisted <= 3_500
+    for year in range(2016, 2026):
+        assert 4_000 <= sum(departures[year][:2]) <= 8_000, year
+
+
+def test_return_citizenships_at_scale_1(belgium: duckdb.DuckDBPyConnection) -> None:
+    def top(sql: str) -> set[str]:
+        return {r[0] for r in belgium.execute(sql + " GROUP BY 1 ORDER BY count(DISTINCT "
+                                                    "person_id) DESC LIMIT 5").fetchall()}
+
+    assert top("SELECT p.citizenship FROM v_return_decision r JOIN v_person p "
+               "USING (person_id) WHERE year(decision_date) = 2022") == {
+        "DZA", "MAR", "AFG", "ERI", "TUR"}
+    assert top("SELECT p.citizenship FROM v_return_departure r JOIN v_person p "
+               "USING (person_id) WHERE year(departure_date) = 2022 AND confirmed") == {
+        "GEO", "ALB", "BRA", "MAR", "TUR"}

@@ -1,6 +1,6 @@
 """Code lists and mappings. The lists are data files beside this module; the rules that use
 them are the small pure functions below, each the one home of its rule (statistics.md,
-"Codes", "Sex", "Citizenship", Dublin ``partner``).
+"Codes", "Sex", "Citizenship", Dublin ``partner``, the return ``destination``).
 """
 
 from __future__ import annotations
@@ -94,3 +94,18 @@ def dublin_partner(raw: str | None) -> str:
     if code is None or code == "BEL" or code not in dublin_states():
         return UNK
     return eurostat_citizen(code)
+
+
+def eurostat_destination(raw: str | None) -> str:
+    """statistics.md, "Returns": ``return_departure.destination_country`` is mapped as for
+    citizenship (:func:`eurostat_citizen`): ISO alpha-3 → Eurostat code, NULL or invalid →
+    ``UNK``."""
+    return eurostat_citizen(raw)
+
+
+def is_dublin_state(raw: str | None) -> bool:
+    """The normalised code is a Dublin state, Belgium included (statistics.md, "Returns": a
+    citizen of one is not a third-country national; a departure to one is not a return to a
+    third country)."""
+    code = normalise(raw)
+    return code is not None and code in dublin_states()

@@ -12,6 +12,7 @@ from . import params as P
 NA_DATE = np.int32(np.iinfo(np.int32).min)  # NULL date
 NA_ID = np.int64(-1)  # NULL identifier
 NA_CODE = np.int16(-1)  # NULL code
+NA_BOOL = np.int8(-1)  # NULL in a nullable boolean column held as int8 (1 true, 0 false)
 NO_TIME = np.int64(np.iinfo(np.int64).max)  # "no such event" / "known from the first version"
 
 Columns = dict[str, np.ndarray]
@@ -24,7 +25,8 @@ class World:
     ``tables[name]`` maps column name to a NumPy array. Columns named as in the contract hold
     values (dates as int32 days since 1970-01-01, ``NA_DATE`` for NULL; identifiers int64,
     ``NA_ID`` for NULL; code columns int16 indices into ``vocab[(table, column)]``, ``NA_CODE``
-    for NULL). Columns starting with ``_`` drive versioning (see ``_write``).
+    for NULL; a NOT NULL boolean is bool, a nullable one int8 with ``NA_BOOL`` for NULL).
+    Columns starting with ``_`` drive versioning (see ``_write``).
     """
 
     tables: dict[str, Columns] = field(default_factory=dict)

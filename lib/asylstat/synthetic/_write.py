@@ -17,7 +17,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from ._util import NA_CODE, NA_DATE, NA_ID, NO_TIME, Columns, World
+from ._util import NA_BOOL, NA_CODE, NA_DATE, NA_ID, NO_TIME, Columns, World
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,11 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "dublin_transfer": ("transfer_id", "request_id", "transfer_date"),
     "dublin_unilateral": ("unilateral_id", "person_id", "application_id", "partner_country",
                           "decision_date", "legal_basis"),
+    "return_decision": ("return_decision_id", "person_id", "application_id", "decision_date",
+                        "ground", "voluntary_departure_days", "unaccompanied_minor",
+                        "withdrawn_date"),
+    "return_departure": ("departure_id", "person_id", "return_decision_id", "departure_date",
+                         "return_type", "assisted", "destination_country", "confirmed"),
 }
 CHUNK = 1_000_000
 
@@ -83,6 +88,8 @@ def version_rows(cols: Columns, columns: tuple[str, ...]) -> tuple[Columns, np.n
 
 
 def _na(v: np.ndarray) -> np.generic:
+    if v.dtype == np.int8:
+        return NA_BOOL
     if v.dtype == np.int16:
         return NA_CODE
     if v.dtype == np.int32:
@@ -102,8 +109,10 @@ def to_arrow(world: World, table: str, values: Columns, start: np.ndarray,
             arr = words.take(pa.array(v, mask=v < 0))
         elif v.dtype == np.int32:
             arr = pa.array(v, type=pa.date32(), mask=v == NA_DATE)
-        elif v.dtype == np.int64:
+        elif v.dtype == np.int64:  # identifiers, and counts such as voluntary_departure_days
             arr = pa.array(v, type=pa.int64(), mask=v == NA_ID)
+        elif v.dtype == np.int8:  # a nullable boolean: 1 true, 0 false, NA_BOOL NULL
+            arr = pa.array(v == 1, type=pa.bool_(), mask=v == NA_BOOL)
         else:
             arr = pa.array(v, type=pa.bool_())
         arrays.append(arr)

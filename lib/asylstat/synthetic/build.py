@@ -12,6 +12,7 @@ import numpy as np
 
 from ._faults import plant_faults
 from ._generate import generate
+from ._returns import RETURN_STREAM, generate_returns, plant_return_faults
 from ._write import TABLE_COLUMNS, schema_ddl, write_table
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,11 @@ def build_warehouse(
     log.info("generating synthetic warehouse: scale=%s seed=%s", scale, seed)
     world = generate(rng, scale)
     faults = plant_faults(rng, world)
+    # the return tables (contract v2) come last, from a stream of their own: every v1 table
+    # stays exactly what it was before they existed
+    returns_rng = np.random.Generator(np.random.PCG64([seed, RETURN_STREAM]))
+    generate_returns(returns_rng, world, scale)
+    faults = dict(sorted({**faults, **plant_return_faults(returns_rng, world)}.items()))
     counts: dict[str, int] = {}
     try:
         con = duckdb.connect()

@@ -166,6 +166,10 @@ VALID_CODES: dict[tuple[str, str], frozenset[str]] = {
         {"ACCEPTED", "IMPLICIT_ACCEPTANCE", "REJECTED", "ANSWERED"}),
     ("dublin_unilateral", "partner_country"): VALID_CITIZENSHIP,
     ("dublin_unilateral", "legal_basis"): frozenset({"ART17_1"}),
+    ("return_decision", "ground"): frozenset(
+        {"IRREGULAR_STAY", "IP_REJECTED", "END_OF_STAY", "PUBLIC_ORDER"}),
+    ("return_departure", "return_type"): frozenset({"FORCED", "VOLUNTARY"}),
+    ("return_departure", "destination_country"): VALID_CITIZENSHIP,
 }
 
 #: table → identifier base (keys of different tables never collide, which helps debugging)
@@ -173,6 +177,79 @@ ID_BASE = {
     "person": 100_000_000, "application": 200_000_000, "decision": 300_000_000,
     "appeal": 400_000_000, "withdrawal": 500_000_000, "dublin_request": 600_000_000,
     "dublin_transfer": 700_000_000, "dublin_unilateral": 800_000_000,
+    "return_decision": 900_000_000, "return_departure": 950_000_000,
 }
 #: identifiers that never exist (orphan references point here)
 ORPHAN_OFFSET = 90_000_000
+
+# --- returns (contract v2: return_decision, return_departure) ------------------------------
+# Immigration Office publications: about 25,000 persons ordered to leave in 2022, about 7,000 a
+# quarter in 2024; about 7,400 persons left in 2022: about 2,700 voluntary and 3,000 forced
+# departures (in return_departure) and 1,750 turned back at the border (not in it).
+#: first orders to leave per year at scale 1 (orders after a final rejection included); with
+#: the repeat orders (``P_REPEAT_ORDER``) the persons ordered to leave are about 4 % more:
+#: about 25,000 in 2022 and 7,000 a quarter in 2024
+RETURN_DECISION_PERSONS: dict[int, int] = {
+    2015: 29_000, 2016: 30_000, 2017: 28_500, 2018: 26_500, 2019: 25_500, 2020: 18_500,
+    2021: 20_500, 2022: 24_000, 2023: 26_000, 2024: 27_000, 2025: 26_500,
+}
+#: final negative decisions on international protection followed by an order to leave
+P_ORDER_AFTER_REJECTION = 0.6
+P_ORDER_AFTER_REJECTION_UAM = 0.1
+#: orders after a final rejection: issued 3-45 days after the decision became final
+IP_ORDER_DELAY = (3, 45)
+#: at least this share of each year's orders concerns persons who never applied
+MIN_NEW_PERSON_SHARE = 0.3
+#: grounds of the orders to persons who never applied (or whose application is not in the
+#: warehouse)
+NEW_PERSON_GROUNDS: dict[str, float] = {"IRREGULAR_STAY": 0.78, "END_OF_STAY": 0.14,
+                                        "PUBLIC_ORDER": 0.08}
+#: citizenships of persons ordered to leave who never applied (percent); ORDER_TAIL_SHARE
+#: percent more spread over the other SECONDARY_CITIZENSHIPS, by their weights
+ORDER_CITIZENSHIPS: dict[str, float] = {
+    "DZA": 12, "MAR": 11, "AFG": 7, "ERI": 7, "TUR": 5, "GEO": 4, "ALB": 3.5, "BRA": 3.5,
+    "TUN": 4, "PSE": 3, "SYR": 2, "IRQ": 2.5, "GIN": 2.5, "SEN": 2, "EGY": 2, "COD": 2,
+    "CMR": 2, "NGA": 2, "LBY": 1.5, "SDN": 2, "UKR": 1.5, "RUS": 1.2, "MDA": 1.2, "IND": 1.2,
+    "PAK": 1.5, "SRB": 1, "MKD": 1, "XKX": 0.8, "ECU": 0.6, "COL": 1, "VEN": 0.6, "CHN": 0.6,
+    "XXX": 1.0, "XXA": 0.3,
+}
+ORDER_TAIL_SHARE = 4.0
+P_MALE_ORDERED = 0.85
+P_MINOR_ORDERED = 0.05  # accompanied minors (each with an order of their own)
+P_UAM_ORDERED = 0.005
+#: voluntary departure period granted (days) and its shares; NULL when not recorded
+VOLUNTARY_DEPARTURE_DAYS: dict[int, float] = {30: 0.62, 7: 0.12, 0: 0.22, 15: 0.04}
+P_VDD_NULL = 0.02
+P_RETURN_DECISION_WITHDRAWN = 0.02
+P_RETURN_DECISION_CORRECTED = 0.01
+#: persons who did not leave get another order later (60-720 days after the first)
+P_REPEAT_ORDER = 0.12
+#: share of (non-withdrawn) orders followed by a departure on average; a citizenship's
+#: propensity (default 0.7) scales it
+MEAN_DEPARTURE_RATE = 0.25
+RETURN_PROPENSITY: dict[str, float] = {
+    "GEO": 4.0, "ALB": 4.2, "BRA": 4.8, "MAR": 1.2, "TUR": 1.6, "UKR": 2.0, "MDA": 3.0,
+    "SRB": 2.5, "MKD": 2.5, "XKX": 2.0, "ARM": 2.0, "DZA": 0.3, "AFG": 0.1, "ERI": 0.05,
+    "SYR": 0.05, "PSE": 0.1, "SDN": 0.1, "SOM": 0.1, "YEM": 0.1, "TUN": 0.6, "IND": 1.5,
+    "CHN": 1.0, "COL": 1.5, "ECU": 1.5, "VEN": 0.5, "NGA": 0.6, "SEN": 0.6, "GIN": 0.4,
+    "IRQ": 0.8, "XXX": 0.2, "XXA": 0.1,
+}
+#: probability that a departure is forced, by ground of the order
+P_FORCED: dict[str, float] = {"IRREGULAR_STAY": 0.6, "IP_REJECTED": 0.4, "END_OF_STAY": 0.25,
+                              "PUBLIC_ORDER": 0.9}
+#: assisted (True, False, NULL) by type of return
+ASSISTED_VOLUNTARY = (0.80, 0.17, 0.03)
+ASSISTED_FORCED = (0.08, 0.87, 0.05)
+#: destination: the country of citizenship, another third country, another Dublin state,
+#: unknown (NULL); a person without a valid citizenship goes to another third country
+DESTINATION_MIX = (0.915, 0.055, 0.015, 0.015)
+OTHER_THIRD_COUNTRIES = ("TUR", "MAR", "ALB", "SRB", "UKR", "BRA", "SEN", "TUN", "EGY", "GEO",
+                         "ARM", "NGA", "IND", "CHN", "RUS", "CMR", "COD")
+DUBLIN_DESTINATIONS = ("DEU", "FRA", "ESP", "ITA", "NLD", "PRT")
+#: departures first recorded unconfirmed, confirmed by a later version
+P_LATE_CONFIRMATION = 0.25
+P_ASSISTED_CORRECTED = 0.02
+#: citizenships of the (faulty) return decisions for citizens of a Dublin state
+DUBLIN_CITIZEN_WEIGHTS: dict[str, float] = {"BEL": 3, "ROU": 3, "BGR": 2, "FRA": 1, "NLD": 1,
+                                            "POL": 1, "ITA": 1, "ESP": 1, "NOR": 0.5,
+                                            "CHE": 0.5}

@@ -1,4 +1,5 @@
-"""The warehouse contract (dwh-contract.md v1), read from the packaged ``dwh_schema.sql``.
+"""The warehouse contract (dwh-contract.md v2: the v1 tables and the two return tables
+``return_decision`` and ``return_departure``), read from the packaged ``dwh_schema.sql``.
 
 One source of truth: the DDL beside this module is the contract's own file; the table and
 column lists used by the connection check are parsed from it, not typed again.
@@ -11,8 +12,8 @@ from functools import cache
 from importlib.resources import files
 
 #: the type families the statistics rely on; the check accepts any engine type of the family
-TYPE_FAMILIES: dict[str, str] = {"BIGINT": "integer", "VARCHAR": "string", "DATE": "date",
-                                 "TIMESTAMP": "timestamp", "BOOLEAN": "boolean"}
+TYPE_FAMILIES: dict[str, str] = {"BIGINT": "integer", "INTEGER": "integer", "VARCHAR": "string",
+                                 "DATE": "date", "TIMESTAMP": "timestamp", "BOOLEAN": "boolean"}
 
 _CREATE = re.compile(r"CREATE TABLE\s+\w+\.(\w+)\s*\((.*?)\);", re.S | re.I)
 _COLUMN = re.compile(r"^\s*(\w+)\s+(\w+)", re.M)
