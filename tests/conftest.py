@@ -284,10 +284,13 @@ def quarterly_run(tmp_path_factory, synthetic_warehouse: SyntheticWarehouse) -> 
     plant_verify_person(warehouse)
     url = f"duckdb:///{warehouse}"
     out = base / "outputs"
+    # started from its folder with a relative OUTPUT_DIR, as `make quarterly` does by default:
+    # the notebooks run in notebooks/, so any path taken relative to the process's working
+    # directory while a notebook executes would land in the wrong place
     result = subprocess.run(
         [sys.executable, "-m", "asylstat.cli", "run", "quarterly", "--period", RUN_PERIOD,
-         "--dwh-url", url, "--as-of", RUN_AS_OF, "--output-dir", str(out)],
-        capture_output=True, text=True, timeout=1800)
+         "--dwh-url", url, "--as-of", RUN_AS_OF, "--output-dir", "outputs"],
+        capture_output=True, text=True, timeout=1800, cwd=base)
     assert result.returncode == 0, result.stderr[-3000:]
     return ProductionRun(warehouse=warehouse, url=url, out=out,
                          planted=dict(synthetic_warehouse.report.planted_faults),

@@ -59,6 +59,11 @@ def test_quarterly_run_leaves_the_outputs_layout(published):
     on_disk = {p.relative_to(run).as_posix() for p in run.rglob("*") if p.is_file()}
     assert on_disk - listed == {"manifest.json"}
     assert (run / "notebooks" / "10_applications.ipynb").is_file()
+    # outputs.md's layout, every folder there although the run was given a relative OUTPUT_DIR
+    assert {p.name for p in run.iterdir()} >= {
+        "manifest.json", "notebooks", "transmission", "tables", "public", "reports",
+        "validation", "internal"}
+    assert {path.split("/")[0] for path in listed} >= {"public", "reports", "tables"}
     assert not (published / ".staging" / "2024-Q3").exists() or not any(
         (published / ".staging" / "2024-Q3").iterdir())
     assert manifest["validation"].get("error", {}).get("fail", 0) == 0

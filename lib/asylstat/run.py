@@ -394,7 +394,8 @@ def _run_locked(params: RunParameters, checked: CheckedWarehouse, lock: PeriodLo
                 run_id: str, started: datetime) -> RunOutcome:
     """Steps 2 to 7, holding the period's lock."""
     recovered = recover_stale_staging(params.output_dir, holding=lock)
-    staging = staging_folder(params.output_dir, params.period.label, run_id)
+    # absolute: the notebooks run in notebooks/, and OUTPUT_DIR may be relative
+    staging = staging_folder(params.output_dir.resolve(), params.period.label, run_id)
     staging.mkdir(parents=True)
     snap = checked.snapshot
     metadata = {"run_id": run_id, "period": params.period.label, "kind": params.kind,

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -201,8 +201,10 @@ def make_dissemination(stage: Path, period: Period, basis: Sequence[Table],
     public_metadata = {k: metadata[k] for k in ("period", "kind", "as_of", "run_id")
                        if k in metadata}  # no warehouse address in a public file
     # the report notebook reads tables/report/ only: its kernel runs while the public tables
-    # are written and checked here
-    with ThreadPoolExecutor(max_workers=1) as side:
+    # are written and checked here. In a process of its own, not a thread: papermill changes
+    # the working directory of the process that calls it (to notebooks/) while the notebook
+    # executes, which would send any relative path written here meanwhile elsewhere.
+    with ProcessPoolExecutor(max_workers=1) as side:
         executed = side.submit(execute_report_notebook, languages, stage,
                                stage / "notebooks" / REPORT_NOTEBOOK)
         public = write_public(every, stage / "public", period=period.label,
