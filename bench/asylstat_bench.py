@@ -65,8 +65,8 @@ TARGET_SCALE25_SECONDS = 150.0
 TARGET_SCALE25_PEAK_MB = 2048.0
 TARGET_FLOOR_RATIO = 10.0
 TARGET_SMALL_SECONDS = 15.0
-#: the scale whose warehouse holds about 5,000 persons (scale 1 holds 301,990)
-SMALL_SCALE = 0.0166
+#: the scale whose warehouse holds about 5,000 persons (scale 1 holds 524,160: 301,990 in v1)
+SMALL_SCALE = 0.0095
 DEFAULT_SCALES = f"{SMALL_SCALE:g},1,25"
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
