@@ -76,7 +76,7 @@ CODE_COLUMNS = [("person", "sex"), ("person", "citizenship"), ("application", "l
                 ("dublin_request", "request_type"), ("dublin_request", "legal_basis"),
                 ("dublin_request", "reply"), ("dublin_unilateral", "partner_country"),
                 ("dublin_unilateral", "legal_basis"), ("return_decision", "ground"),
-                ("return_departure", "return_type")]
+                ("return_departure", "return_type"), ("return_departure", "destination_country")]
 FAULT_TO_RULE.update({f"invalid_code_{t}_{c}": f"dq.invalid_code.{t}.{c}"
                       for t, c in CODE_COLUMNS})
 for _t in ("person", "application", "decision", "dublin_request", "return_decision",
@@ -84,12 +84,17 @@ for _t in ("person", "application", "decision", "dublin_request", "return_decisi
     FAULT_TO_RULE[f"duplicate_key_distinct_recorded_at_{_t}"] = f"dq.duplicate_key.resolved.{_t}"
     FAULT_TO_RULE[f"duplicate_key_ambiguous_{_t}"] = f"dq.duplicate_key.ambiguous.{_t}"
 
-#: planted return-table faults (contract v2) whose data-quality rules are still to come
-#: (issue 12, item 4): the generator plants and counts them already
-NO_RULE_YET = frozenset({
-    "departure_without_return_decision", "orphan_departure_return_decision",
-    "departure_before_return_decision", "departure_to_belgium", "unconfirmed_departure",
-    "return_decision_dublin_citizen", "invalid_code_return_departure_destination_country"})
+FAULT_TO_RULE.update({
+    "departure_without_return_decision": "dq.missing.return_departure.return_decision_id",
+    "orphan_departure_return_decision": "dq.orphan.departure_return_decision",
+    "departure_before_return_decision": "dq.date_order.departure_before_return_decision",
+    "departure_to_belgium": "dq.return.departure_to_belgium",
+    "unconfirmed_departure": "dq.return.unconfirmed_departure",
+    "return_decision_dublin_citizen": "dq.return.dublin_citizen",
+})
+
+#: planted faults whose data-quality rules are still to come: none
+NO_RULE_YET: frozenset[str] = frozenset()
 
 #: the one rule that the planting also triggers, and why: a decision dated 10 or 20 years
 #: after as_of by a typo now lies after its own final date

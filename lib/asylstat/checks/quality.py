@@ -33,6 +33,8 @@ from asylstat.checks.quality_rules import (
     Context,
     DateAfterAsOf,
     DateBefore,
+    DepartureToBelgium,
+    DublinCitizenReturnDecision,
     DuplicateKey,
     Finding,
     InvalidCode,
@@ -47,6 +49,7 @@ from asylstat.checks.quality_rules import (
     Rule,
     SubsequentWithoutFinalDecision,
     UnaccompaniedMinorAdult,
+    UnconfirmedDeparture,
     evaluate_rules,
     is_country_code,
 )
@@ -67,7 +70,8 @@ NOT_EVENT_DATES = frozenset({("person", "birth_date"), ("dublin_request", "trans
 
 #: columns holding country codes (validity: pycountry alpha-3, XXA, XXX, XKX)
 COUNTRY_COLUMNS = (("person", "citizenship"), ("dublin_request", "partner_country"),
-                   ("dublin_unilateral", "partner_country"))
+                   ("dublin_unilateral", "partner_country"),
+                   ("return_departure", "destination_country"))
 
 _NOT_PLACED = "it cannot be placed and is not counted."
 
@@ -95,6 +99,8 @@ REFERENCES: tuple[tuple[str, str, str, str, str], ...] = (
      "the decision counts with unknown (UNK) sex and minor status."),
     ("unilateral_application", "dublin_unilateral", "application_id", "application",
      "the decision still counts (it needs no application)."),
+    ("departure_return_decision", "return_departure", "return_decision_id", "return_decision",
+     "the departure is not counted as a return."),
 )
 
 
@@ -116,6 +122,9 @@ DATE_ORDER: tuple[DateBefore, ...] = (
     DateBefore("transfer_before_acceptance", "dublin_transfer", "transfer_date", "reply_date",
                via=("request_id", "dublin_request"), ref_condition=_accepted,
                condition_text="a request accepted explicitly or implicitly"),
+    DateBefore("departure_before_return_decision", "return_departure", "departure_date",
+               "decision_date", via=("return_decision_id", "return_decision"),
+               consequence="the departure is not counted as a return."),
 )
 
 
@@ -161,6 +170,9 @@ def warehouse_rules() -> tuple[Rule, ...]:
         *(DuplicateKey(t, ambiguous) for t in contract_tables() for ambiguous in (False, True)),
         RequestUnansweredOverdue(12), ReplyIncomplete("date"), ReplyIncomplete("reply"),
         *(MissingValue("person", c) for c in ("sex", "birth_date", "citizenship")),
+        MissingValue("return_departure", "return_decision_id",
+                     consequence="the departure is not counted as a return."),
+        DepartureToBelgium(), UnconfirmedDeparture(), DublinCitizenReturnDecision(),
     )
 
 

@@ -31,13 +31,20 @@ from asylstat.checks.quality_rules.lifecycle import (
     SubsequentWithoutFinalDecision,
 )
 from asylstat.checks.quality_rules.references import DuplicateKey, OrphanReference
+from asylstat.checks.quality_rules.returns import (
+    DepartureToBelgium,
+    DublinCitizenReturnDecision,
+    UnconfirmedDeparture,
+)
 
 __all__ = [
     "LEGAL_BASES_BY_TYPE", "MAX_EXAMPLES", "AgeAbove", "BirthDateInFuture", "Context",
-    "DateAfterAsOf", "DateBefore", "DuplicateKey", "Finding", "InvalidCode", "LegalBasisMismatch",
+    "DateAfterAsOf", "DateBefore", "DepartureToBelgium", "DublinCitizenReturnDecision",
+    "DuplicateKey", "Finding", "InvalidCode", "LegalBasisMismatch",
 
     "MissingValue", "OrphanReference", "OverlappingOpenApplications", "PartnerIsBelgium",
     "PartnerNotDublinState", "ReplyIncomplete", "RequestUnansweredOverdue", "Rule",
-    "SubsequentWithoutFinalDecision", "UnaccompaniedMinorAdult", "evaluate_rules",
+    "SubsequentWithoutFinalDecision", "UnaccompaniedMinorAdult", "UnconfirmedDeparture",
+    "evaluate_rules",
     "is_country_code",
 ]

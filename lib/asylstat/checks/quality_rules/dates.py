@@ -34,6 +34,8 @@ class DateBefore(Rule):
     ref_condition: RefCondition | None = None
     #: the condition in words
     condition_text: str = ""
+    #: what the statistics do with such a row
+    consequence: str = "the statistics use the dates as recorded."
 
     @property
     def rule_id(self) -> str:
@@ -74,7 +76,7 @@ class DateBefore(Rule):
     def what(self) -> str:
         cond = f" ({self.condition_text})" if self.condition_text else ""
         return (f"{self.table_name}.{self.column} is earlier than {self._earlier()}{cond}; "
-                "the statistics use the dates as recorded.")
+                f"{self.consequence}")
 
     def correction(self) -> str:
         return "ICT should check which of the two dates is wrong and correct it."
@@ -221,6 +223,8 @@ class MissingValue(Rule):
 
     table_name: str
     column: str
+    #: what the statistics do with such a row
+    consequence: str = "the statistics count it as unknown (UNK)."
 
     @property
     def rule_id(self) -> str:
@@ -234,8 +238,7 @@ class MissingValue(Rule):
         return rows[self.column].isnull()
 
     def what(self) -> str:
-        return (f"{self.table_name}.{self.column} is missing (NULL); the statistics count it "
-                "as unknown (UNK).")
+        return f"{self.table_name}.{self.column} is missing (NULL); {self.consequence}"
 
     def correction(self) -> str:
         return f"ICT should complete {self.column} where the source system knows it."
