@@ -488,6 +488,47 @@ def test_partner_rules_on_unilateral_decisions(snapshot_of) -> None:
         == ("4",)
 
 
+def test_return_table_rules(snapshot_of) -> None:
+    d = date
+    people = [{"person_id": i, "citizenship": c} for i, c in enumerate(
+        ["SYR", " bel", "fra\t", "CHE", "GBR", None, "zzz"], start=1)]
+    # person 8 has two visible versions: one of them Belgian
+    people += [{"person_id": 8, "citizenship": "MAR"}, {"person_id": 8, "citizenship": "BEL"}]
+    decisions = [{"return_decision_id": 10 + i, "person_id": p, "decision_date": d(2024, 3, 1),
+                  "ground": "IRREGULAR_STAY", "unaccompanied_minor": False}
+                 for i, p in enumerate([1, 2, 3, 4, 5, 6, 7, 8, 99])]
+    departures = [{"departure_id": i, "person_id": 1, "return_decision_id": rd,
+                   "departure_date": day, "return_type": "FORCED", "destination_country": dest,
+                   "confirmed": confirmed} for i, (rd, day, dest, confirmed) in enumerate([
+                       (10, d(2024, 3, 10), "DZA", True),    # a return: no finding
+                       (None, d(2024, 3, 10), None, True),   # decision not recorded
+                       (999, d(2024, 3, 10), "DZA", True),   # no such decision: orphan
+                       (10, d(2024, 2, 28), "DZA", True),    # before its decision
+                       (10, d(2024, 3, 10), " bel", True),   # to Belgium
+                       (10, d(2024, 3, 10), "fra", True),    # another Dublin state: no finding
+                       (10, d(2024, 3, 10), "DZA", False),   # unconfirmed
+                       (10, d(2024, 3, 10), "YUG", True),    # invalid destination
+                       (10, d(2024, 3, 1), "syr ", True),    # the decision's day: no finding
+                   ], start=1)]
+    rows = {"person": people, "return_decision": decisions, "return_departure": departures}
+    rules = {r.rule_id: r for r in warehouse_rules()}
+    ctx = Context(snapshot_of(rows, as_of=AS_OF))
+
+    def found(rule_id: str) -> tuple[str, ...]:
+        return rules[rule_id].evaluate(ctx).examples
+
+    assert found("dq.missing.return_departure.return_decision_id") == ("2",)
+    assert found("dq.orphan.departure_return_decision") == ("3",)
+    assert found("dq.date_order.departure_before_return_decision") == ("4",)
+    assert found("dq.return.departure_to_belgium") == ("5",)
+    assert found("dq.return.unconfirmed_departure") == ("7",)
+    assert found("dq.invalid_code.return_departure.destination_country") == ("8",)
+    # BEL, FRA, CHE and the person with a Belgian version; not GBR, NULL, 'zzz' or an orphan
+    assert found("dq.return.dublin_citizen") == ("11", "12", "13", "17")
+    finding = rules["dq.return.dublin_citizen"].evaluate(ctx)
+    assert finding.result.message.startswith("4 rows of return_decision: ")
+
+
 def test_examples_are_capped_and_the_count_is_not(snapshot_of) -> None:
     people = [{"person_id": i, "sex": "?"} for i in range(1, 26)]
     rule = next(r for r in warehouse_rules() if r.rule_id == "dq.invalid_code.person.sex")
