@@ -138,3 +138,20 @@ def test_durations_keep_their_days_and_round_their_numbers_of_persons():
         ("N", "2024-07", 15), ("P50", "2024-07", 7), ("P90", "2024-07", 13),
         ("P50", "2024-08", 41)]
     assert check_public([durations], [rounded]).status == "pass"
+
+
+def test_tables_declared_unpublished_are_in_no_public_file(tmp_path):
+    """Frontex and EUAA figures are exact and never published by the unit (statistics.md):
+    a table declared ``unpublished`` is left out of every public file, and the check fails when
+    one is found among the public tables."""
+    frontex = table("FX_RET", "frontex", "PER", ("citizen",), [
+        ("MA", "2024-07", 3), ("TOTAL", "2024-07", 3)], disclosure="unpublished")
+    meta = {"period": PERIOD, "as_of": "2026-06-30T00:00:00.000000Z"}
+    public = write_public([*ALL, frontex], tmp_path, period=PERIOD, metadata=meta)
+    assert [t.name for t in public] == [t.name for t in ALL]
+    assert not list(tmp_path.rglob("FX_RET*"))
+    book = openpyxl.load_workbook(tmp_path / f"{PERIOD}_public.xlsx")
+    assert "FX_RET" not in book.sheetnames
+    assert check_public([*ALL, frontex], public).status == "pass"
+    leaked = check_public([*ALL, frontex], [*public, public_table(frontex)])
+    assert leaked.status == "fail" and "FX_RET" in leaked.examples[0]

@@ -223,3 +223,14 @@ def test_cells_computed_once_and_selected_per_use() -> None:
         (("AF", "F", "TOTAL", "FRST", "2024-07"), -3)]
     with pytest.raises(ValueError, match="negative"):
         negative.cells.select()
+
+
+def test_each_recipient_has_its_agency_in_the_structure_id() -> None:
+    """outputs.md: ``ESTAT:`` for Eurostat, ``EUAA:`` for the EPS dataflows, ``FRONTEX:`` for
+    Frontex's."""
+    for kind, agency in (("eurostat", "ESTAT"), ("euaa", "EUAA"), ("frontex", "FRONTEX")):
+        data = pd.DataFrame({"citizen": ["MA"], "TIME_PERIOD": ["2024-07"], "OBS_VALUE": [4]})
+        made = Table(name="X_FLOW", title="t", definition="d", kind=kind, freq="M",
+                     unit="PER", dimensions=("citizen",), data=data)
+        assert sdmx_csv_text(made).splitlines()[1] == (
+            f"dataflow,{agency}:X_FLOW(1.0),I,M,PER,MA,BE,2024-07,4")

@@ -33,10 +33,13 @@ TOTAL = "TOTAL"
 
 #: ``rounded``: every count is rounded for the public (statistics.md, "Dissemination"; the
 #: default, so that forgetting to declare never discloses an exact figure); ``exact``: the
-#: table is published as computed (the Dublin tables: events, "published unrounded")
-Disclosure = Literal["rounded", "exact"]
+#: table is published as computed (the Dublin tables: events, "published unrounded");
+#: ``unpublished``: exact figures for a recipient that the unit never publishes (Frontex,
+#: EUAA: statistics.md), kept out of every public file and report
+Disclosure = Literal["rounded", "exact", "unpublished"]
 ROUNDED: Disclosure = "rounded"
 EXACT: Disclosure = "exact"
+UNPUBLISHED: Disclosure = "unpublished"
 
 #: which periods a run makes a table for (outputs.md, "Starting a run"):
 #:

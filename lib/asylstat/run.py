@@ -302,8 +302,9 @@ def write_outputs(staging: Path, params: RunParameters, tables: list[Table],
     period = params.period.label
     if not blocking(results):
         for table in tables:
-            if table.kind == "eurostat":
-                write_sdmx_csv(table, staging / "transmission" / "eurostat" / f"{table.name}.csv")
+            if table.transmitted:
+                write_sdmx_csv(table,
+                               staging / "transmission" / table.kind / f"{table.name}.csv")
     for table in tables:
         if table.kind == "national":
             write_text(national_csv_text(table), staging / "tables" / "national" /

@@ -18,7 +18,11 @@ from asylstat.declaration import Disclosure
 if TYPE_CHECKING:
     from asylstat.write.cells import Cells
 
-TableKind = Literal["eurostat", "national"]
+#: who receives a table: ``eurostat``, ``euaa`` and ``frontex`` tables are transmitted as
+#: SDMX-CSV files in ``transmission/<kind>/`` (outputs.md); ``national`` tables are the unit's
+TableKind = Literal["eurostat", "euaa", "frontex", "national"]
+#: the kinds that are transmitted, each to the folder of its name
+TRANSMITTED_KINDS: tuple[TableKind, ...] = ("eurostat", "euaa", "frontex")
 
 #: units whose values are counts: zero cells are omitted and values are never negative
 COUNT_UNITS = frozenset({"PER", "NR", "APP"})
@@ -31,14 +35,16 @@ class Table:
     name        dataflow id (``MIGR_ASYAPPCTZM``) or national table id (``NAT_REGISTRATION``)
     title       short human title
     definition  what one unit of OBS_VALUE is and which records are counted (plain language)
-    kind        ``eurostat`` (goes to the transmission) or ``national``
+    kind        ``eurostat``, ``euaa``, ``frontex`` (transmitted to that recipient, in
+                ``transmission/<kind>/``) or ``national``
     freq        ``M``, ``Q`` or ``A``
     unit        ``PER`` (persons), ``NR`` (events), ``APP`` (applications), ``DAYS``, ``PCT1``
                 (a rate in tenths of a percent) ...
     dimensions  the dimension columns of ``data``, in output order
     data        columns ``*dimensions, TIME_PERIOD, OBS_VALUE``; sorted; integers only
-    disclosure  ``rounded`` (counts rounded for the public) or ``exact``, from the table's
-                declaration (:mod:`asylstat.declaration`)
+    disclosure  ``rounded`` (counts rounded for the public), ``exact`` or ``unpublished``
+                (never in a public file), from the table's declaration
+                (:mod:`asylstat.declaration`)
 
     ``data`` is not modified once the table is made: its validated, sorted cells are computed
     once, on first use, and kept with the table (:attr:`cells`).
@@ -53,6 +59,11 @@ class Table:
     dimensions: tuple[str, ...]
     data: pd.DataFrame = field(repr=False, compare=False)
     disclosure: Disclosure = "rounded"
+
+    @property
+    def transmitted(self) -> bool:
+        """Whether the table is transmitted (to Eurostat, the EUAA or Frontex)."""
+        return self.kind in TRANSMITTED_KINDS
 
     @property
     def is_count(self) -> bool:

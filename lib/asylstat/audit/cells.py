@@ -13,10 +13,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from asylstat.tables import Table
+from asylstat.tables import TRANSMITTED_KINDS, Table
 from asylstat.write.sdmx import table_cells
 
 TRANSMISSION_DIR = Path("transmission") / "eurostat"
+#: every recipient's folder of transmission files (outputs.md: Eurostat, the EUAA, Frontex)
+TRANSMISSION_DIRS = tuple(Path("transmission") / kind for kind in TRANSMITTED_KINDS)
 NATIONAL_DIR = Path("tables") / "national"
 #: the SDMX-CSV columns before a dataflow's own dimensions, and after them
 SDMX_PREFIX = ("STRUCTURE", "STRUCTURE_ID", "ACTION", "freq", "unit")
@@ -80,7 +82,9 @@ def sdmx_file_cells(path: Path) -> TableCells:
     if short:
         raise CellFileError(f"{path}: a line has {len(short[0])} fields, the header {n}")
     key_at = [*dims, n - 2]
-    return TableCells(name=Path(path).stem, kind="eurostat",
+    kind = Path(path).parent.name
+    return TableCells(name=Path(path).stem,
+                      kind=kind if kind in TRANSMITTED_KINDS else "eurostat",
                       columns=tuple(header[i] for i in key_at),
                       cells=_cells(path, rows, key_at, n - 1), source=str(path))
 
@@ -103,8 +107,9 @@ def run_cells(folder: Path) -> dict[str, TableCells]:
     """Every table of a run folder, read from its transmission files and national CSVs."""
     folder = Path(folder)
     out: dict[str, TableCells] = {}
-    for path in sorted((folder / TRANSMISSION_DIR).glob("*.csv")):
-        out[path.stem] = sdmx_file_cells(path)
+    for transmission in TRANSMISSION_DIRS:
+        for path in sorted((folder / transmission).glob("*.csv")):
+            out[path.stem] = sdmx_file_cells(path)
     for path in sorted((folder / NATIONAL_DIR).glob("*.csv")):
         out[path.stem] = national_file_cells(path)
     return out

@@ -47,7 +47,7 @@ from openpyxl.utils import get_column_letter
 from asylstat import paths
 from asylstat.audit.cells import (
     NATIONAL_DIR,
-    TRANSMISSION_DIR,
+    TRANSMISSION_DIRS,
     CellFileError,
     TableCells,
     national_file_cells,
@@ -252,7 +252,7 @@ def rerun_folder(out: Path, period: str) -> Path | None:
 
 def _csv_files(run: Path) -> list[str]:
     return sorted(p.relative_to(run).as_posix()
-                  for folder in (TRANSMISSION_DIR, NATIONAL_DIR)
+                  for folder in (*TRANSMISSION_DIRS, NATIONAL_DIR)
                   for p in (run / folder).glob("*.csv"))
 
 
@@ -284,8 +284,8 @@ def csv_differences(published: Path, rerun_run: Path) -> list[dict[str, Any]]:
 
 def run_cells_of(path: Path) -> TableCells:
     """The cells of one transmission file or national CSV."""
-    return (sdmx_file_cells(path) if path.parent.name == TRANSMISSION_DIR.name
-            else national_file_cells(path))
+    return (national_file_cells(path) if path.parent.name == NATIONAL_DIR.name
+            else sdmx_file_cells(path))
 
 
 def _metadata_rows(rows: Sequence[tuple]) -> set[int]:

@@ -29,6 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from asylstat.checks import RuleResult
+from asylstat.declaration import UNPUBLISHED
 from asylstat.report.rounding import round_to_base
 from asylstat.tables import Table
 from asylstat.write import workbook as xlsx
@@ -129,8 +130,9 @@ def write_public(tables: Sequence[Table], folder: Path, *, period: str,
     """Write ``<folder>/<period>_public.xlsx`` (every table), ``<folder>/<DATAFLOW>.csv`` per
     Eurostat dataflow (SDMX-CSV, rounded values), ``<folder>/national/<TABLE>.csv`` per
     national or report table, and ``<folder>/README.txt`` (the rounding note, for the CSV
-    files). Returns the public tables."""
-    public = [public_table(t) for t in tables]
+    files). Returns the public tables. A table declared ``unpublished`` (Frontex, EUAA) is
+    in none of them."""
+    public = [public_table(t) for t in published(tables)]
     for table in public:
         if table.kind == "eurostat":
             text = sdmx_csv_text(table)
@@ -165,13 +167,21 @@ def shown_values(exact: Cells, shown: Cells) -> np.ndarray:
     return out
 
 
+def published(tables: Sequence[Table]) -> list[Table]:
+    """The tables the unit may publish: all but those declared ``unpublished``."""
+    return [t for t in tables if t.disclosure != UNPUBLISHED]
+
+
 def check_public(exact: Sequence[Table], public: Sequence[Table]) -> RuleResult:
     """Every public cell is the exact cell rounded (or equal, when not a rounded count), every
     rounded cell is a multiple of 5, and no non-zero rounded cell is missing. Compared table
     by table on the cells' columns (a join), not cell by cell."""
     failures: list[str] = []
     by_name = {t.name: t for t in public}
-    for table in exact:
+    leaked = sorted(set(by_name) - {t.name for t in published(exact)})
+    failures += [f"{name}: declared unpublished, found among the public tables"
+                 for name in leaked]
+    for table in published(exact):
         cells = table.cells
         mask = rounded_cells(table).to_numpy(dtype=bool)[cells.order]
         expected = rounded_values(cells.values, mask)

@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 STRUCTURE = "dataflow"
 ACTION = "I"
 AGENCY = "ESTAT"
+#: the SDMX agency of each transmitted table kind (outputs.md: ``ESTAT:``, ``EUAA:``,
+#: ``FRONTEX:``)
+AGENCIES = {"eurostat": AGENCY, "euaa": "EUAA", "frontex": "FRONTEX"}
 DATAFLOW_VERSION = "1.0"
 GEO = "BE"
 FREQUENCIES = frozenset({"M", "Q", "A"})
@@ -44,9 +47,15 @@ RESERVED_COLUMNS = ("STRUCTURE", "STRUCTURE_ID", "ACTION", "freq", "unit", "geo"
 __all__ = ["Cell", "code_sort_key", "sdmx_csv_text", "table_cells", "write_sdmx_csv"]
 
 
-def structure_id(name: str) -> str:
-    """``ESTAT:<DATAFLOW>(1.0)``."""
-    return f"{AGENCY}:{name}({DATAFLOW_VERSION})"
+def structure_id(name: str, kind: str = "eurostat") -> str:
+    """``ESTAT:<DATAFLOW>(1.0)`` (``EUAA:`` or ``FRONTEX:`` for those recipients' tables)."""
+    return f"{AGENCIES[kind]}:{name}({DATAFLOW_VERSION})"
+
+
+def _agency_kind(table: Table) -> str:
+    """The recipient whose agency id a file names: a national or public table written in the
+    SDMX-CSV layout is named as Eurostat's."""
+    return table.kind if table.kind in AGENCIES else "eurostat"
 
 
 def header_columns(table: Table) -> list[str]:
@@ -131,8 +140,8 @@ def sdmx_csv_text(table: Table) -> str:
     if not table.unit:
         raise ValueError(f"{table.name}: empty unit")
     *dims, period = cells.codes
-    fields = [STRUCTURE, structure_id(table.name), ACTION, table.freq, table.unit, *dims, GEO,
-              period, cells.value_text()]
+    fields = [STRUCTURE, structure_id(table.name, _agency_kind(table)), ACTION, table.freq,
+              table.unit, *dims, GEO, period, cells.value_text()]
     log.debug("%s: %d cell(s) in SDMX-CSV", table.name, len(cells))
     return csv_text(header_columns(table), fields, quote=True)
 
