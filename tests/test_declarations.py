@@ -18,7 +18,7 @@ from asylstat.checks.outputs import validate_outputs
 from asylstat.cube import CubeSpec, Dimension, build_cube
 from asylstat.dataflows.applications import ASYACCM, ASYAPPCTZM, ASYUMACTM
 from asylstat.dataflows.dimensions import SEX, margin_code
-from asylstat.declaration import NotAbove, Within
+from asylstat.declaration import Equals, NotAbove, Within
 from asylstat.domains import all_specs, domain, periods_due
 from asylstat.periods import Period
 from asylstat.report.public import check_public, public_table
@@ -142,8 +142,33 @@ def test_the_applicant_tables_declare_what_validation_checked_by_name_before():
     names = {s.name for s in all_specs()}
     for spec in all_specs():
         for rule in spec.invariants:
-            if isinstance(rule, Within):
+            if isinstance(rule, Within | Equals):
                 assert rule.outer in names, (spec.name, rule.outer)
+
+
+def test_a_declared_equality_fails_on_a_cell_missing_from_either_side():
+    """``Equals``: the same cells both ways; a cell absent on one side is zero there."""
+    same = CubeSpec(name="NAT_SAME", title="t", definition="d.", kind="national", freq="M",
+                    unit="PER", dimensions=(CITIZEN,), records=_records,
+                    invariants=(Equals("NAT_OUTER", fixed_outer={"applicant": "TOTAL"}),))
+    specs = {**SPECS, same.name: same}
+    outer = _table("NAT_OUTER", BY_APPLICANT, [
+        ("AF", "TOTAL", "2024-07", 4), ("SY", "TOTAL", "2024-07", 1),
+        ("TOTAL", "TOTAL", "2024-07", 5)])
+
+    def rule(rows: list[tuple]) -> tuple[str, int]:
+        results = validate_outputs([_table("NAT_SAME", ("citizen",), rows), outer],
+                                   specs.__getitem__)
+        (found,) = [(r.status, r.count) for r in results if r.rule == "NAT_SAME.equals.NAT_OUTER"]
+        return found
+
+    assert rule([("AF", "2024-07", 4), ("SY", "2024-07", 1), ("TOTAL", "2024-07", 5)]) == (
+        "pass", 0)
+    # SY missing (0 != 1) and the total 4 != 5; the margin itself still adds up
+    assert rule([("AF", "2024-07", 4), ("TOTAL", "2024-07", 4)]) == ("fail", 2)
+    # a cell only on the inner side: IQ 1 != 0, TOTAL 6 != 5
+    assert rule([("AF", "2024-07", 4), ("IQ", "2024-07", 1), ("SY", "2024-07", 1),
+                 ("TOTAL", "2024-07", 6)]) == ("fail", 2)
 
 
 # ---------------------------------------------------------------- when a table is due
@@ -256,6 +281,10 @@ def test_every_declaration_says_its_unit_frequency_due_and_disclosure(spec):
     assert spec.unit in {"PER", "NR", "APP", "DAYS"}
     assert spec.freq in {"M", "Q", "A"}
     assert spec.due in {"frequency", "months_and_run", "months"}
-    assert spec.disclosure in {"rounded", "exact"}
+    assert spec.disclosure in {"rounded", "exact", "unpublished"}
     # national tables are made with the run's months; Eurostat tables for their frequency
     assert (spec.due == "frequency") == (spec.kind == "eurostat"), spec.name
+    # what goes to the EUAA or Frontex is never published by the unit (statistics.md); the
+    # EPS and Frontex dataflows are monthly, made for every month of a monthly or quarterly run
+    if spec.kind in ("euaa", "frontex"):
+        assert (spec.disclosure, spec.freq, spec.due) == ("unpublished", "M", "months")

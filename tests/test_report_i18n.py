@@ -31,7 +31,7 @@ _ID = re.compile(r"[\"']((?:report|format|period|chart|rate|change|kf|app|item|t
 #: the modules whose text comes from the catalogues: the report, and the domain notebooks'
 #: narratives (one narrative system for both)
 SOURCES = ("narrative.py", "charts.py", "i18n.py", "applications.py", "pending.py",
-           "withdrawals.py", "decisions.py", "dublin.py")
+           "withdrawals.py", "decisions.py", "dublin.py", "returns.py")
 
 
 def forms(entry: object) -> dict[str, str]:

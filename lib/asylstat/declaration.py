@@ -9,7 +9,8 @@ says everything that is true of its table, so that no module outside
 - ``disclosure``: whether its counts are rounded for the public or published exactly
   (:data:`Disclosure`, read by :mod:`asylstat.report.public`);
 - ``invariants``: what its cells must satisfy beyond their margins, alone or against another
-  table (:class:`NotAbove`, :class:`Within`, checked by :mod:`asylstat.checks.outputs`);
+  table (:class:`NotAbove`, :class:`Within`, :class:`Equals`, checked by
+  :mod:`asylstat.checks.outputs`);
 - its dimensions, each with the code of its margin (:attr:`asylstat.cube.Dimension.total`,
   :data:`TOTAL` unless declared otherwise).
 
@@ -85,7 +86,24 @@ class Within:
         return f"{table}.within.{self.outer}"
 
 
-Invariant = NotAbove | Within
+@dataclass(frozen=True)
+class Equals:
+    """Each cell of the declaring table, restricted to ``fixed_inner``, equals the same cell
+    of the table named ``outer`` restricted to ``fixed_outer`` (cells matched on the
+    dimensions both tables have, and the period; a missing cell is zero, on either side).
+    For tables that count the same units by construction (MIGR_EIRTN1's persons by
+    citizenship are MIGR_EIRT_TYPE's and MIGR_EIRT_DEST's). Checked when the run made both."""
+
+    outer: str
+    fixed_inner: Mapping[str, str] = field(default_factory=dict)
+    fixed_outer: Mapping[str, str] = field(default_factory=dict)
+
+    def rule(self, table: str) -> str:
+        """The validation rule id (``MIGR_EIRT_TYPE.equals.MIGR_EIRTN1``)."""
+        return f"{table}.equals.{self.outer}"
+
+
+Invariant = NotAbove | Within | Equals
 
 
 class DimensionLike(Protocol):

@@ -19,7 +19,7 @@ import pandas as pd
 
 from asylstat.checks import RuleResult
 from asylstat.cube import Dimension
-from asylstat.declaration import NotAbove, TableSpec, Within
+from asylstat.declaration import Equals, NotAbove, TableSpec, Within
 from asylstat.tables import Table
 
 MAX_EXAMPLES = 5
@@ -91,10 +91,10 @@ def check_not_above(table: Table, rule: NotAbove) -> RuleResult:
     return _result(rule.rule(table.name), table.name, failures, f"{' + '.join(parts)} <= {total}")
 
 
-def check_within(inner: Table, outer: Table, rule: Within) -> RuleResult:
+def check_within(inner: Table, outer: Table, rule: Within | Equals) -> RuleResult:
     """Each cell of ``inner`` (restricted to ``rule.fixed_inner``) is <= the same cell of
-    ``outer`` (restricted to ``rule.fixed_outer``); the cell is matched on the dimensions they
-    share."""
+    ``outer`` (restricted to ``rule.fixed_outer``), or equal to it for :class:`Equals` (a cell
+    missing on either side is zero); the cell is matched on the dimensions they share."""
     fixed_inner, fixed_outer = dict(rule.fixed_inner), dict(rule.fixed_outer)
     shared = [d for d in inner.dimensions if d in outer.dimensions and d not in fixed_inner]
     keys = [*shared, "TIME_PERIOD"]
@@ -106,10 +106,17 @@ def check_within(inner: Table, outer: Table, rule: Within) -> RuleResult:
         return frame.set_index(keys)["OBS_VALUE"]
 
     a, b = select(inner, fixed_inner), select(outer, fixed_outer)
-    b = b.reindex(a.index, fill_value=0)
-    bad = a[a > b]
-    failures = [f"{k}: {inner.name} {a[k]} > {outer.name} {b[k]}" for k in bad.index]
-    what = f"each cell of {inner.name}{_fmt(fixed_inner)} <= {outer.name}{_fmt(fixed_outer)}"
+    if isinstance(rule, Equals):
+        index = a.index.union(b.index)
+        a, b = a.reindex(index, fill_value=0), b.reindex(index, fill_value=0)
+        bad, sign = a[a != b], "!="
+    else:
+        b = b.reindex(a.index, fill_value=0)
+        bad, sign = a[a > b], ">"
+    failures = [f"{k}: {inner.name} {a[k]} {sign} {outer.name} {b[k]}" for k in bad.index]
+    relation = "=" if isinstance(rule, Equals) else "<="
+    what = (f"each cell of {inner.name}{_fmt(fixed_inner)} {relation} "
+            f"{outer.name}{_fmt(fixed_outer)}")
     return _result(rule.rule(inner.name), inner.name, failures, what)
 
 
