@@ -64,6 +64,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
                        "legal_basis": "ART18_1_B", "eurodac_hit": True,
                        "unaccompanied_minor": False},
     "dublin_unilateral": {"legal_basis": "ART17_1"},
+    "return_decision": {"ground": "IRREGULAR_STAY", "unaccompanied_minor": False},
+    "return_departure": {"return_type": "VOLUNTARY", "confirmed": True},
 }
 
 

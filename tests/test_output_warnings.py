@@ -16,6 +16,7 @@ from asylstat.checks.warnings import (
     compare_headlines,
     decision_warnings,
     plausibility_warnings,
+    return_warnings,
     stock_flow_warnings,
 )
 from asylstat.cube import build_cube
@@ -178,6 +179,40 @@ def test_decisions_against_pending_and_lodged(snapshot_of) -> None:
         "2024-Q3, citizen AF: 2 persons decided at first instance > 1 pending at the end of "
         "2024-06 + 0 lodged in 2024-07…2024-09")
     assert decision_warnings(tables[1:], ComparisonTables(snap, spec_of), spec_of) == []
+
+
+def test_returns_against_the_decisions_of_the_last_four_quarters(snapshot_of) -> None:
+    d = date
+    person = {"sex": "M", "birth_date": d(1990, 1, 1)}
+    rows = {
+        "person": [{"person_id": 1, "citizenship": "MAR", **person},
+                   {"person_id": 2, "citizenship": "MAR", **person},
+                   {"person_id": 3, "citizenship": "GEO", **person}],
+        "return_decision": [
+            # person 1: ordered to leave in 2023-Q4 (within the four quarters 2023-Q4…2024-Q3)
+            {"return_decision_id": 1, "person_id": 1, "decision_date": d(2023, 11, 2)},
+            # person 2: ordered to leave in 2023-Q2, before the four quarters
+            {"return_decision_id": 2, "person_id": 2, "decision_date": d(2023, 5, 2)},
+            # person 3: ordered to leave in 2024-Q3 itself
+            {"return_decision_id": 3, "person_id": 3, "decision_date": d(2024, 7, 2)}],
+        "return_departure": [
+            {"departure_id": 10 + i, "person_id": i, "return_decision_id": i,
+             "departure_date": d(2024, 8, 20), "return_type": "FORCED", "confirmed": True,
+             "destination_country": "MAR" if i < 3 else "GEO"} for i in (1, 2, 3)],
+    }
+    snap = snapshot_of(rows)
+    q3 = Period("Q", 2024, 3)
+    tables = [build_cube(spec_of("MIGR_EIRTN1"), snap, [q3])]
+    (result,) = return_warnings(tables, ComparisonTables(snap, spec_of))
+    # returned in 2024-Q3: 3 (MA 2, GE 1); ordered to leave 2023-Q4…2024-Q3: persons 1 and 3
+    # (MA 1, GE 1, total 2). TOTAL 3 > 2 and MA 2 > 1 fail; GE 1 <= 1 holds.
+    assert (result.rule, result.status, result.count) == (
+        "warn.returns.within_recent_decisions", "fail", 2)
+    assert result.examples == (
+        "2024-Q3, citizen TOTAL: 3 persons returned > 2 ordered to leave in 2023-Q4…2024-Q3",
+        "2024-Q3, citizen MA: 2 persons returned > 1 ordered to leave in 2023-Q4…2024-Q3")
+    # without the table of returns there is nothing to check
+    assert return_warnings([], ComparisonTables(snap, spec_of)) == []
 
 
 # ---------------------------------------------------------------- a whole run

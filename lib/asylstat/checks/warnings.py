@@ -8,6 +8,9 @@ statistician what to look at before sending.
 - **Decisions against pending and lodged** (:func:`decision_warnings`): the persons decided at
   first instance in a quarter cannot exceed the persons pending at the end of the previous
   month plus the persons who lodged in the quarter's months, in total and per citizenship.
+- **Returns against return decisions** (:func:`return_warnings`): the persons returned in a
+  quarter (MIGR_EIRTN1) against the persons ordered to leave in the last four quarters
+  (MIGR_EIORD1, that quarter included), in total and per citizenship.
 - **Plausibility over time** (:func:`plausibility_warnings`): the headline total (every
   dimension at its margin) of each Eurostat table against the previous period and the same
   period a year earlier, flagged when the change exceeds both a relative and an absolute
@@ -30,6 +33,7 @@ from asylstat.dataflows.applications import ASYAPPCTZM
 from asylstat.dataflows.decisions import ASYDCFSTQ
 from asylstat.dataflows.dimensions import CHANNEL, CITIZEN
 from asylstat.dataflows.pending import ASYPENCTZM, NAT_STOCK_FLOW
+from asylstat.dataflows.returns import EIORD1, EIRTN1
 from asylstat.declaration import margins_of
 from asylstat.periods import Frequency, Period
 from asylstat.rates import as_percent, change_tenths
@@ -44,6 +48,11 @@ STOCK_FLOW = NAT_STOCK_FLOW.name
 DECISIONS = ASYDCFSTQ.name
 PENDING = ASYPENCTZM.name
 APPLICANTS = ASYAPPCTZM.name
+RETURNED = EIRTN1.name
+ORDERED = EIORD1.name
+#: the quarters of return decisions a quarter's returns are compared with (that quarter and
+#: the three before it): most returns follow a decision of the last twelve months
+RETURN_DECISION_QUARTERS = 4
 
 #: (label of the comparison, how to get the compared period)
 COMPARISONS: tuple[tuple[str, Callable[[Period], Period]], ...] = (
@@ -230,6 +239,48 @@ def decision_warnings(tables: Iterable[Table], comparisons: ComparisonTables,
         "pending at the start of the quarter or lodged during it")]
 
 
+# ---------------------------------------------------------------- returns
+
+def return_warnings(tables: Iterable[Table], comparisons: ComparisonTables) -> list[RuleResult]:
+    """For each quarter of MIGR_EIRTN1 in the run: persons returned to a third country ≤
+    persons ordered to leave in the last :data:`RETURN_DECISION_QUARTERS` quarters
+    (MIGR_EIORD1, summed over the quarters), in total and per citizenship. Every return
+    follows a counted decision dated on or before it, but that decision may be older than a
+    year, and a person ordered to leave in two quarters counts in both: a failure is a
+    pattern to look at (old decisions enforced, citizenships recorded differently on the
+    decision and the departure), not an error."""
+    by_name = {t.name: t for t in tables}
+    if RETURNED not in by_name:
+        return []
+    by_citizen = {CITIZEN.name}
+    returned = cells_at(by_name[RETURNED], _totals(EIRTN1, free=by_citizen))
+    failures: list[str] = []
+    checked = 0
+    for label in sorted({key[-1] for key in returned}):
+        quarters = [parse_label(label, "Q")]
+        while len(quarters) < RETURN_DECISION_QUARTERS:
+            quarters.insert(0, quarters[0].previous())
+        ordered = cells_at(_table_for(ORDERED, quarters, by_name, comparisons),
+                           _totals(EIORD1, free=by_citizen))
+        citizens = sorted({k[0] for k in returned if k[-1] == label},
+                          key=lambda c: c != CITIZEN.total)
+        for citizen in citizens:
+            checked += 1
+            n_returned = returned.get((citizen, label), 0)
+            n_ordered = sum(ordered.get((citizen, q.label), 0) for q in quarters)
+            if n_returned > n_ordered:
+                failures.append(
+                    f"{label}, citizen {citizen}: {n_returned} persons returned > {n_ordered} "
+                    f"ordered to leave in {quarters[0].label}…{quarters[-1].label}")
+    return [_warning(
+        "warn.returns.within_recent_decisions", RETURNED, failures,
+        f"holds in the {checked} quarter/citizenship cell(s) checked: persons returned ≤ "
+        f"persons ordered to leave in the last {RETURN_DECISION_QUARTERS} quarters",
+        "quarter/citizenship cell(s) with more persons returned than were ordered to leave in "
+        f"the last {RETURN_DECISION_QUARTERS} quarters (returns on older decisions, or "
+        "citizenships recorded differently): worth a look before sending")]
+
+
 def _totals(spec: CubeSpec, free: set[str]) -> dict[str, str]:
     """Every dimension of ``spec`` but the ``free`` ones at its margin."""
     fixed = margins_of(spec, free=tuple(free))
@@ -361,7 +412,7 @@ def output_warnings(tables: Sequence[Table], snap: Snapshot,
     comparisons = ComparisonTables(snap, specs)
     headlines = compare_headlines(tables, comparisons, specs, thresholds or Thresholds())
     results = [*stock_flow_warnings(tables), *decision_warnings(tables, comparisons, specs),
-               *plausibility_warnings(headlines)]
+               *return_warnings(tables, comparisons), *plausibility_warnings(headlines)]
     failed = sum(r.status == "fail" for r in results)
     log.info("output warnings: %d checks, %d flagged", len(results), failed)
     return WarningReport(results=tuple(results), comparisons=tuple(headlines))
