@@ -497,6 +497,10 @@ def test_return_table_rules(snapshot_of) -> None:
     decisions = [{"return_decision_id": 10 + i, "person_id": p, "decision_date": d(2024, 3, 1),
                   "ground": "IRREGULAR_STAY", "unaccompanied_minor": False}
                  for i, p in enumerate([1, 2, 3, 4, 5, 6, 7, 8, 99])]
+    # decision 30 of person 1 was withdrawn after the departure that followed it
+    decisions.append({"return_decision_id": 30, "person_id": 1, "decision_date": d(2024, 1, 5),
+                      "ground": "IRREGULAR_STAY", "unaccompanied_minor": False,
+                      "withdrawn_date": d(2024, 6, 1)})
     departures = [{"departure_id": i, "person_id": 1, "return_decision_id": rd,
                    "departure_date": day, "return_type": "FORCED", "destination_country": dest,
                    "confirmed": confirmed} for i, (rd, day, dest, confirmed) in enumerate([
@@ -509,6 +513,7 @@ def test_return_table_rules(snapshot_of) -> None:
                        (10, d(2024, 3, 10), "DZA", False),   # unconfirmed
                        (10, d(2024, 3, 10), "YUG", True),    # invalid destination
                        (10, d(2024, 3, 1), "syr ", True),    # the decision's day: no finding
+                       (30, d(2024, 3, 10), "DZA", True),    # its decision withdrawn
                    ], start=1)]
     rows = {"person": people, "return_decision": decisions, "return_departure": departures}
     rules = {r.rule_id: r for r in warehouse_rules()}
@@ -523,6 +528,7 @@ def test_return_table_rules(snapshot_of) -> None:
     assert found("dq.return.departure_to_belgium") == ("5",)
     assert found("dq.return.unconfirmed_departure") == ("7",)
     assert found("dq.invalid_code.return_departure.destination_country") == ("8",)
+    assert found("dq.return.departure_withdrawn_decision") == ("10",)
     # BEL, FRA, CHE and the person with a Belgian version; not GBR, NULL, 'zzz' or an orphan
     assert found("dq.return.dublin_citizen") == ("11", "12", "13", "17")
     finding = rules["dq.return.dublin_citizen"].evaluate(ctx)

@@ -33,6 +33,7 @@ from asylstat.checks.quality_rules import (
     Context,
     DateAfterAsOf,
     DateBefore,
+    DepartureOfWithdrawnDecision,
     DepartureToBelgium,
     DublinCitizenReturnDecision,
     DuplicateKey,
@@ -173,6 +174,7 @@ def warehouse_rules() -> tuple[Rule, ...]:
         MissingValue("return_departure", "return_decision_id",
                      consequence="the departure is not counted as a return."),
         DepartureToBelgium(), UnconfirmedDeparture(), DublinCitizenReturnDecision(),
+        DepartureOfWithdrawnDecision(),
     )
 
 

@@ -32,6 +32,7 @@ from asylstat.checks.quality_rules.lifecycle import (
 )
 from asylstat.checks.quality_rules.references import DuplicateKey, OrphanReference
 from asylstat.checks.quality_rules.returns import (
+    DepartureOfWithdrawnDecision,
     DepartureToBelgium,
     DublinCitizenReturnDecision,
     UnconfirmedDeparture,
@@ -39,9 +40,8 @@ from asylstat.checks.quality_rules.returns import (
 
 __all__ = [
     "LEGAL_BASES_BY_TYPE", "MAX_EXAMPLES", "AgeAbove", "BirthDateInFuture", "Context",
-    "DateAfterAsOf", "DateBefore", "DepartureToBelgium", "DublinCitizenReturnDecision",
-    "DuplicateKey", "Finding", "InvalidCode", "LegalBasisMismatch",
-
+    "DateAfterAsOf", "DateBefore", "DepartureOfWithdrawnDecision", "DepartureToBelgium",
+    "DublinCitizenReturnDecision", "DuplicateKey", "Finding", "InvalidCode", "LegalBasisMismatch",
     "MissingValue", "OrphanReference", "OverlappingOpenApplications", "PartnerIsBelgium",
     "PartnerNotDublinState", "ReplyIncomplete", "RequestUnansweredOverdue", "Rule",
     "SubsequentWithoutFinalDecision", "UnaccompaniedMinorAdult", "UnconfirmedDeparture",

@@ -102,3 +102,39 @@ class DublinCitizenReturnDecision(Rule):
 
     def correction(self) -> str:
         return "ICT should check the person's citizenship or the decision."
+
+
+@dataclass(frozen=True)
+class DepartureOfWithdrawnDecision(Rule):
+    """Departure rows whose return decision (some visible version) has a ``withdrawn_date``:
+    the decision is void (withdrawn or annulled), so the departure is not a return
+    (statistics.md, "Returns": a return's decision is present and counts). Unit:
+    return_departure rows."""
+
+    reference_date: ClassVar[str] = "the decision's withdrawal as of as_of"
+
+    @property
+    def rule_id(self) -> str:
+        return "dq.return.departure_withdrawn_decision"
+
+    @property
+    def table(self) -> str:
+        return "return_departure"
+
+    def source(self) -> None:
+        return None  # departures joined to their decisions: a query of its own
+
+    def failing(self, ctx: Context) -> ibis.Table:
+        dep = ctx.visible("return_departure")
+        rd = ctx.visible("return_decision")
+        withdrawn = rd.filter(rd.withdrawn_date.notnull()).select(_rd="return_decision_id")
+        bad = dep.semi_join(withdrawn, dep.return_decision_id == withdrawn._rd)
+        return rows_with_key(bad, "return_departure")
+
+    def what(self) -> str:
+        return ("a departure following a return decision that was withdrawn or annulled; the "
+                "decision is void and the departure is not counted as a return.")
+
+    def correction(self) -> str:
+        return ("none when the departure followed another decision: ICT should then record "
+                "that decision on the departure.")
