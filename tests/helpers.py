@@ -55,6 +55,8 @@ REPRESENTATIVE: frozenset[str] = frozenset({
     "MIGR_DUBTPENO", "NAT_DUBTPENO",  # awaiting transfer: the plus-6-months time limit
     "MIGR_DUBDO", "NAT_DUBDO",  # replies, counted with the incoming ones: decision codes
     "MIGR_DUBRESO", "NAT_DUBRESO",  # answers to information requests: days to answer
+    "MIGR_EIRTN1",              # returns: decisions joined, destinations, the latest return
+    "FX_RDEC",                  # return decisions per month: the earliest, Frontex grounds
 })
 
 #: the representative tables a run of each kind makes (Dublin tables: national monthly names
@@ -77,8 +79,9 @@ def only(dom: Domain, names: Collection[str]) -> Domain:
 
 
 def text_of(table: Table) -> str:
-    """The file a run writes for the table: SDMX-CSV for Eurostat, CSV for national tables."""
-    return sdmx_csv_text(table) if table.kind == "eurostat" else national_csv_text(table)
+    """The file a run writes for the table: SDMX-CSV for a transmitted table (Eurostat, EUAA,
+    Frontex), CSV for national tables."""
+    return sdmx_csv_text(table) if table.transmitted else national_csv_text(table)
 
 
 def run_texts(snap: Snapshot, params: RunParameters,

@@ -215,10 +215,11 @@ def test_a_production_run_on_postgres_publishes_the_files_duckdb_gives(
                                  as_of=AS_OF)
     expected = run_texts(Snapshot(connect(quarterly_run.url), params.as_of), params)
     for run in (tmp_path / "outputs" / "2024-Q3", quarterly_run.period_dir):
-        eurostat = {p.stem: p for p in (run / "transmission" / "eurostat").glob("*.csv")}
+        # every recipient's files: Eurostat's, Frontex's (and the EUAA's)
+        sent = {p.stem: p for p in run.glob("transmission/*/*.csv")}
         national = {p.stem: p for p in (run / "tables" / "national").glob("*.csv")}
-        assert sorted([*eurostat, *national]) == sorted(expected)
-        assert "MIGR_ASYAPPCTZM" in eurostat and "MIGR_ASYDCFSTQ" in eurostat
-        differing = [name for name, path in {**eurostat, **national}.items()
+        assert sorted([*sent, *national]) == sorted(expected)
+        assert {"MIGR_ASYAPPCTZM", "MIGR_ASYDCFSTQ", "MIGR_EIRTN1", "FX_RET"} <= set(sent)
+        differing = [name for name, path in {**sent, **national}.items()
                      if path.read_bytes() != expected[name].encode("utf-8")]
         assert not differing, f"the run in {run} differs from DuckDB's tables in {differing}"
