@@ -203,6 +203,20 @@ def test_a_table_is_made_for_the_periods_its_declaration_says():
     assert _due("M", "months_and_run", JULY) == [["2024-07"]]
 
 
+def test_the_return_tables_are_made_by_quarterly_and_monthly_runs():
+    """outputs.md: the return dataflows are quarterly (a quarterly run writes them for its
+    quarter); the Frontex dataflows monthly (monthly and quarterly runs write every month of
+    the run); an annual run writes none of them."""
+    sent = lambda period: {s.name: [[p.label for p in g] for g in periods_due(s, period)]  # noqa: E731
+                           for s in domain("returns").due(period) if s.kind != "national"}
+    months = ["2024-07", "2024-08", "2024-09"]
+    assert sent(Q3) == {"MIGR_EIORD1": [["2024-Q3"]], "MIGR_EIRTN1": [["2024-Q3"]],
+                        "MIGR_EIRT_TYPE": [["2024-Q3"]], "MIGR_EIRT_DEST": [["2024-Q3"]],
+                        "FX_RDEC": [months], "FX_RET": [months]}
+    assert sent(JULY) == {"FX_RDEC": [["2024-07"]], "FX_RET": [["2024-07"]]}
+    assert sent(YEAR) == {}
+
+
 def test_the_domains_make_the_tables_they_made_before():
     names = lambda dom, period: [s.name for s in domain(dom).due(period)]  # noqa: E731
     assert names("decisions", Q3) == ["MIGR_ASYDCFSTQ", "NAT_APPEALS", "NAT_APPEAL_DURATION"]

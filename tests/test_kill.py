@@ -200,7 +200,8 @@ def test_the_archive_is_never_overwritten(killed):
     sent = sorted((archived / "transmission" / "eurostat").iterdir())
     assert [f.name for f in sent] == sorted(
         f.name for f in (out / PERIOD / "transmission" / "eurostat").iterdir())
-    assert len(sent) == 6  # a quarterly run: the six monthly and quarterly Eurostat tables
+    # a quarterly run: the six monthly and quarterly asylum tables and the four return tables
+    assert len(sent) == 10
     for f in sent:
         assert f.read_bytes() == (out / PERIOD / "transmission" / "eurostat" /
                                   f.name).read_bytes()

@@ -86,6 +86,39 @@ def test_applicant_transmission_files_hold_three_months_in_the_exact_format(publ
         assert keys == sorted(keys) and len(set(map(tuple, keys))) == len(keys)
 
 
+def test_return_and_frontex_files_are_written_in_the_exact_format(published, small_dwh):
+    # outputs.md: the four return dataflows for the quarter (freq Q, ESTAT), the Frontex
+    # dataflows for the three months (freq M, FRONTEX) in transmission/frontex/ — never in
+    # public/ — each the library's table for the same warehouse and instant
+    run = published / "2024-Q3"
+    params = RunParameters.parse(kind="quarterly", period="2024-Q3", dwh_url=small_dwh,
+                                 as_of=AS_OF)
+    snap = Snapshot(connect(small_dwh), params.as_of)
+    layout = {"MIGR_EIORD1": ("eurostat", "ESTAT", "Q", "citizen,sex,age"),
+              "MIGR_EIRTN1": ("eurostat", "ESTAT", "Q", "citizen,sex,age"),
+              "MIGR_EIRT_TYPE": ("eurostat", "ESTAT", "Q", "citizen,c_rtn,assist"),
+              "MIGR_EIRT_DEST": ("eurostat", "ESTAT", "Q", "citizen,c_dest"),
+              "FX_RDEC": ("frontex", "FRONTEX", "M", "citizen,ground"),
+              "FX_RET": ("frontex", "FRONTEX", "M", "citizen,c_rtn,assist")}
+    for name, (folder, agency, freq, dims) in layout.items():
+        text = (run / "transmission" / folder / f"{name}.csv").read_text(encoding="utf-8")
+        lines = text.splitlines()
+        assert lines[0] == ("STRUCTURE,STRUCTURE_ID,ACTION,freq,unit," + dims
+                            + ",geo,TIME_PERIOD,OBS_VALUE")
+        rows = [line.split(",") for line in lines[1:]]
+        assert rows and all(r[:5] == ["dataflow", f"{agency}:{name}(1.0)", "I", freq, "PER"]
+                            for r in rows)
+        periods = {"Q": {"2024-Q3"}, "M": {"2024-07", "2024-08", "2024-09"}}[freq]
+        assert {r[-2] for r in rows} == periods
+        spec = spec_of(name)
+        table = build_cube(spec, snap, sorted(Period.parse(p, freq) for p in periods))
+        assert text == sdmx_csv_text(table)
+    public = {p.name for p in (run / "public").rglob("*")}
+    assert "MIGR_EIORD1.csv" in public and not any(p.startswith("FX_") for p in public)
+    assert not (run / "public" / "national").exists() or not list(
+        (run / "public" / "national").glob("FX_*"))
+
+
 def test_transmitted_figures_equal_a_direct_computation(published, small_dwh):
     # the notebook → scrapbook → writer path loses nothing: compare with the library called
     # directly on the same warehouse and instant
