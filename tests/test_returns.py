@@ -497,3 +497,39 @@ def test_quarterly_tables_have_the_quarter_as_their_only_period(snapshot_of, nam
     t = table(name, snapshot_of(rows))
     assert set(t.data["TIME_PERIOD"]) == {Q}
     assert cell(t, Q) == 1  # one person, counted once in the quarter
+
+
+def test_departure_versions_and_dates_after_as_of(snapshot_of) -> None:
+    # As of 15 Aug 2024 (Common rules: the warehouse as of; dates used as recorded, even
+    # later than as_of; a key with two versions at the same latest recorded_at is ambiguous,
+    # treated as missing and not counted). Decisions on 1 July, recorded 2 July.
+    #  p1 departure 20 Sep (after as_of), recorded 1 Aug        -> a return, September
+    #  p2 departure 10 Aug, recorded 16 Aug (after as_of)       -> not visible: not counted
+    #  p3 departure 10 July, unconfirmed in the version of 11 July, confirmed by a correction
+    #     recorded 1 Aug                                        -> a return (latest version)
+    #  p4 departure 10 July, confirmed in the version of 11 July, retired by a version of
+    #     1 Aug saying unconfirmed                              -> not a return
+    #  p5 departure 10 July: two versions recorded at the same instant -> ambiguous: no
+    as_of = datetime(2024, 8, 15)
+    seen, fix = datetime(2024, 7, 11), datetime(2024, 8, 1)
+    jul10 = date(2024, 7, 10)
+    rows = {"person": [person(i) for i in range(1, 6)],
+            "return_decision": [rdec(i, i, date(2024, 7, 1), recorded_at=datetime(2024, 7, 2))
+                                for i in range(1, 6)],
+            "return_departure": [
+                dep(1, 1, 1, date(2024, 9, 20), recorded_at=fix),
+                dep(2, 2, 2, date(2024, 8, 10), recorded_at=datetime(2024, 8, 16)),
+                dep(3, 3, 3, jul10, confirmed=False, recorded_at=seen, retired_at=fix),
+                dep(3, 3, 3, jul10, recorded_at=fix),
+                dep(4, 4, 4, jul10, recorded_at=seen, retired_at=fix),
+                dep(4, 4, 4, jul10, confirmed=False, recorded_at=fix),
+                dep(5, 5, 5, jul10, recorded_at=seen),
+                dep(5, 5, 5, jul10, "VOLUNTARY", recorded_at=seen)]}
+    snap = snapshot_of(rows, as_of=as_of)
+    assert cell(table("MIGR_EIRTN1", snap), Q) == 2  # p1, p3
+    fx = table("FX_RET", snap)
+    assert cell(fx, "2024-07") == 1  # p3
+    assert cell(fx, "2024-08") == 0  # p2's departure is not yet in the warehouse
+    assert cell(fx, "2024-09") == 1  # p1
+    # every decision is visible and in force: five persons ordered to leave in Q3
+    assert cell(table("MIGR_EIORD1", snap), Q) == 5
