@@ -121,6 +121,8 @@ def test_the_dublin_rule_matches_the_declared_tables():
     assert {s.name for s in (*ANNUAL, *NATIONAL_MONTHLY)} <= dublin
     assert len({s.name for s in (*ANNUAL, *NATIONAL_MONTHLY)}) == 42
     for spec in all_specs():
+        if spec.disclosure == "unpublished":  # never public (Frontex, EUAA): nothing to round
+            continue
         shaped = table(spec.name, spec.kind, spec.unit, spec.dimension_names, [],
                        disclosure=spec.disclosure)
         assert is_rounded(shaped) == (spec.name not in dublin), spec.name
