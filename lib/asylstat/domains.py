@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 
 import asylstat.dataflows
+from asylstat.cohorts import CohortRateSpec
 from asylstat.cube import CubeSpec
 from asylstat.declaration import TableSpec
 from asylstat.measures import DurationSpec
@@ -26,9 +27,9 @@ class Domain:
 
     name: str
     notebook: str
-    tables: tuple[CubeSpec | DurationSpec, ...] = ()
+    tables: tuple[CubeSpec | DurationSpec | CohortRateSpec, ...] = ()
 
-    def due(self, period: Period) -> tuple[CubeSpec | DurationSpec, ...]:
+    def due(self, period: Period) -> tuple[CubeSpec | DurationSpec | CohortRateSpec, ...]:
         """The tables a run of ``period`` makes."""
         return tuple(spec for spec in self.tables if periods_due(spec, period))
 
@@ -102,12 +103,12 @@ def build_domain(dom: Domain, snap: Snapshot, params: RunParameters) -> list[Tab
     return [table for table in built if table is not None]
 
 
-def all_specs() -> tuple[CubeSpec | DurationSpec, ...]:
+def all_specs() -> tuple[CubeSpec | DurationSpec | CohortRateSpec, ...]:
     """Every declared table, domain by domain in declaration order."""
     return tuple(spec for dom in all_domains() for spec in dom.tables)
 
 
-def spec_of(name: str) -> CubeSpec | DurationSpec:
+def spec_of(name: str) -> CubeSpec | DurationSpec | CohortRateSpec:
     """The declaration of a table, by name."""
     for spec in all_specs():
         if spec.name == name:

@@ -19,14 +19,16 @@ Return tables count **persons**, third-country nationals only. Each rule has one
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from functools import cache
 
 import ibis
 
 from asylstat.codes import UNK, contract_code, dublin_states, eurostat_citizen, eurostat_destination
+from asylstat.cohorts import COHORT, ELAPSED, CohortRateSpec, elapsed_code
 from asylstat.cube import PERIOD, UNIT, CountedTogether, CubeSpec, Dimension, Member, count_together
 from asylstat.dataflows.dimensions import AGE, CITIZEN, SEX, SEX_TOTAL
-from asylstat.declaration import TOTAL, UNPUBLISHED, Equals
+from asylstat.declaration import TOTAL, UNPUBLISHED, Equals, Within
 from asylstat.derive import AgeBands, period_of, persons, with_person
 from asylstat.domains import Domain
 from asylstat.periods import Period
@@ -41,6 +43,11 @@ RETURN_AGES = AgeBands((("Y_LT14", 0, 13), ("Y14-17", 14, 17), ("Y18-34", 18, 34
 EARLIEST_DECISION = (("decision_date", True), ("return_decision_id", True))
 #: the reference return: the person's latest return in the period (highest id)
 LATEST_RETURN = (("departure_date", False), ("departure_id", False))
+#: NAT_DEPARTURES: the person's latest departure in the period (highest id), as for returns
+LATEST_DEPARTURE = LATEST_RETURN
+#: NAT_RETURN_RATE: the number of cohort quarters a run shows (the latest ended by the run's
+#: end and the seven before it: up to seven quarters after a decision)
+COHORT_QUARTERS = 8
 
 #: statistics.md, FX_RDEC ``ground``: the contract's grounds → Frontex codes; any other
 #: (normalised) value → UNK
@@ -51,14 +58,22 @@ RETURN_TYPE = {"FORCED": "ENF", "VOLUNTARY": "VOL"}
 
 #: the destination codes of MIGR_EIRT_DEST
 TO_CITIZENSHIP, TO_OTHER = "THRD_CTZ", "THRD_OTH"
+#: the destination groups of NAT_DEPARTURES: the country of the person's citizenship,
+#: another third country, a Dublin state other than Belgium (not a return), unknown (UNK)
+TO_ORIGIN, TO_OTHER_THIRD, TO_DUBLIN = "ORIGIN", "OTHER_THIRD", "DUBLIN"
 
 GROUND = Dimension("ground")
 C_RTN = Dimension("c_rtn")
 ASSIST = Dimension("assist")
 C_DEST = Dimension("c_dest")
+DEST_GROUP = Dimension("dest_group")
 
 
 # ---------------------------------------------------------------- rules
+#: the Eurostat code of Belgium: a departure to Belgium is no departure from it
+BELGIUM = eurostat_citizen("BEL")
+
+
 @cache
 def dublin_state_codes() -> frozenset[str]:
     """The Eurostat codes of Belgium and the other Dublin states (EU 27, CH, IS, LI, NO): a
@@ -99,6 +114,25 @@ def destination_type(destination: ibis.StringValue,
                       else_=TO_OTHER)
 
 
+def destination_group(destination: ibis.StringValue,
+                      citizen: ibis.StringValue) -> ibis.StringValue:
+    """NAT_DEPARTURES ``dest_group`` from the destination's and the person's Eurostat codes:
+    ``DUBLIN`` a Dublin state (never Belgium: :func:`departures_following_decision`), then as
+    :func:`destination_type`: ``ORIGIN`` the country of the person's citizenship,
+    ``OTHER_THIRD`` another third country (also when the citizenship is unknown), ``UNK``
+    destination NULL or invalid."""
+    kind = destination_type(destination, citizen)
+    return ibis.cases((destination.isin(sorted(dublin_state_codes())), TO_DUBLIN),
+                      (kind == TO_CITIZENSHIP, TO_ORIGIN), (kind == TO_OTHER, TO_OTHER_THIRD),
+                      else_=UNK)
+
+
+def unaccompanied_on_decision(records: ibis.Table) -> ibis.BooleanValue:
+    """NAT_RETURN_UAM: the person's *reference* decision says the person was an
+    unaccompanied minor when it was issued (``return_decision.unaccompanied_minor``)."""
+    return records.unaccompanied_minor.fill_null(False)
+
+
 # ---------------------------------------------------------------- record sets
 @shared
 def counted_return_decisions(snap: Snapshot) -> ibis.Table:
@@ -124,14 +158,16 @@ def _with_citizenship(records: ibis.Table, snap: Snapshot) -> ibis.Table:
 
 
 @shared
-def returns(snap: Snapshot) -> ibis.Table:
-    """The departures that are returns to a third country (statistics.md, "Returns"):
-    ``confirmed`` true; their return decision present in the warehouse as of ``as_of`` and
-    counted (:func:`counted_return_decisions`); dated on or after that decision; of a
-    third-country national; to a destination that is neither Belgium nor another Dublin state
-    (NULL or invalid: counted, destination unknown). Every departure left out is reported by a
-    data-quality rule (``checks/quality_rules``). Columns: the departure's, ``c_rtn``,
-    ``assist``, ``destination`` (Eurostat code or UNK), ``citizen``."""
+def departures_following_decision(snap: Snapshot) -> ibis.Table:
+    """The departures that follow a counted return decision (statistics.md, "Returns"): what
+    a return and a national departure (NAT_DEPARTURES) have in common. ``confirmed`` true;
+    their return decision present in the warehouse as of ``as_of`` and counted
+    (:func:`counted_return_decisions`); dated on or after that decision; of a third-country
+    national; to a destination other than Belgium (reported by
+    ``dq.return.departure_to_belgium``) — a Dublin state, a third country, or unknown (NULL or
+    invalid). Every departure left out is reported by a data-quality rule
+    (``checks/quality_rules``). Columns: the departure's, ``c_rtn``, ``assist``,
+    ``destination`` (Eurostat code or UNK), ``citizen``."""
     dep = snap.view("return_departure")
     dep = dep.filter(dep.confirmed.fill_null(False))
     dep = snap.with_codes(dep, "return_departure",
@@ -141,10 +177,21 @@ def returns(snap: Snapshot) -> ibis.Table:
         _rd_id="return_decision_id", _rd_date="decision_date")
     dep = dep.join(decisions, dep.return_decision_id == decisions._rd_id)
     dep = dep.filter(dep.departure_date >= dep._rd_date).drop("_rd_id", "_rd_date")
-    dep = dep.filter(~dep.destination.isin(sorted(dublin_state_codes())))
+    dep = dep.filter(dep.destination != BELGIUM)
     dep = _with_citizenship(dep, snap)
     dep = dep.filter(third_country_national(dep.citizen))
     return dep.mutate(assist=assistance_code(dep.assisted))
+
+
+@shared
+def returns(snap: Snapshot) -> ibis.Table:
+    """The departures that are returns to a third country (statistics.md, "Returns"): the
+    departures following a counted decision (:func:`departures_following_decision`) to a
+    destination that is not another Dublin state (NULL or invalid: counted, destination
+    unknown). A departure to another Dublin state is not a return to a third country: it is
+    counted only in the national table of departures (NAT_DEPARTURES). Same columns."""
+    dep = departures_following_decision(snap)
+    return dep.filter(~dep.destination.isin(sorted(dublin_state_codes())))
 
 
 def persons_ordered_to_leave(snap: Snapshot, periods: Sequence[Period]) -> ibis.Table:
@@ -164,6 +211,60 @@ def persons_returned(snap: Snapshot, periods: Sequence[Period]) -> ibis.Table:
     dep = dep.filter(dep[PERIOD].notnull())
     dep = with_person(dep, snap, age_on="departure_date", ages=RETURN_AGES)
     return dep.mutate(c_dest=destination_type(dep.destination, dep.citizen))
+
+
+def persons_departed(snap: Snapshot, periods: Sequence[Period]) -> ibis.Table:
+    """NAT_DEPARTURES: departures following a counted decision
+    (:func:`departures_following_decision`, Dublin states included) dated in a period, one
+    row each, the unit the person, ``dest_group`` from the destination and the person's
+    citizenship (:func:`destination_group`)."""
+    dep = departures_following_decision(snap)
+    dep = dep.mutate(**{PERIOD: period_of(dep.departure_date, periods), UNIT: dep.person_id,
+                        DEST_GROUP.name: destination_group(dep.destination, dep.citizen)})
+    return dep.filter(dep[PERIOD].notnull())
+
+
+def cohort_quarters(run: Period) -> tuple[Period, ...]:
+    """NAT_RETURN_RATE's cohorts for a run of ``run``: the :data:`COHORT_QUARTERS` quarters
+    ending on or before the run's last day, oldest first (a monthly run of August: up to the
+    second quarter, the last one complete)."""
+    last = Period("Q", run.end.year, (run.end.month - 1) // 3 + 1)
+    if last.end > run.end:
+        last = last.previous()
+    quarters = [last]
+    while len(quarters) < COHORT_QUARTERS:
+        quarters.insert(0, quarters[0].previous())
+    return tuple(quarters)
+
+
+def returned_after_decision(snap: Snapshot, periods: Sequence[Period]) -> ibis.Table:
+    """NAT_RETURN_RATE's records: counted return decisions dated in a cohort period (one of
+    ``periods``), one row each, the unit the person, with ``elapsed``: the number of periods
+    from the decision's to that of the person's first return (:func:`returns`) dated on or
+    after the decision and at the latest on the last period's end (:func:`returned_by`);
+    ``NONE`` when there is none. The reference record (:data:`EARLIEST_DECISION`) makes the
+    person's earliest decision of the cohort period the one their return is counted from."""
+    rd = counted_return_decisions(snap).select("return_decision_id", "person_id",
+                                               "decision_date")
+    rd = rd.mutate(**{PERIOD: period_of(rd.decision_date, periods)})
+    rd = rd.filter(rd[PERIOD].notnull())
+    ret = returns(snap).select(_pid="person_id", _departure="departure_date")
+    joined = rd.left_join(ret, [rd.person_id == ret._pid,
+                                *returned_by(ret._departure, rd.decision_date, periods[-1].end)])
+    first = joined.group_by(["return_decision_id", "person_id", "decision_date", PERIOD]).aggregate(
+        _first=joined._departure.min())
+    return first.mutate(**{UNIT: first.person_id, COHORT.name: first[PERIOD],
+                           ELAPSED.name: elapsed_code(first._first, first.decision_date,
+                                                      periods)}).drop("_first")
+
+
+def returned_by(departure: ibis.DateValue, decision: ibis.DateValue,
+                last_day: date) -> list[ibis.BooleanValue]:
+    """**Choice** (NAT_RETURN_RATE): a person of a cohort was returned when a return of theirs
+    (:func:`returns`: following any counted decision of theirs) is dated on or after their
+    reference decision in the cohort, whichever decision it followed, and at the latest on
+    the last day observed."""
+    return [departure >= decision, departure <= last_day]
 
 
 # ---------------------------------------------------------------- Eurostat (quarterly)
@@ -241,5 +342,66 @@ FX_RET = CubeSpec(
     kind="frontex", freq="M", due="months", unit="PER", disclosure=UNPUBLISHED,
     dimensions=(CITIZEN, C_RTN, ASSIST), records=persons_returned, reference=LATEST_RETURN)
 
+# ---------------------------------------------------------------- national removal tables
+NAT_RETURN_DECISIONS = CubeSpec(
+    name="NAT_RETURN_DECISIONS", title="Persons ordered to leave, by ground",
+    definition=(
+        "Third-country nationals with a return decision (order to leave) dated in the period "
+        "(each month of the run, then the run's own period), counted once per period by their "
+        "earliest decision of the period (then the lowest id), by citizenship and that "
+        "decision's ground: IRR irregular stay, IPR final rejection of an application for "
+        "international protection, EOS end of a right of stay, PUB public order, UNK any other "
+        "value. Decisions withdrawn or annulled at any time up to the as-of instant are void; "
+        "citizens of Belgium and of the other Dublin states are not counted."),
+    kind="national", freq="M", due="months_and_run", unit="PER",
+    dimensions=(CITIZEN, GROUND), records=persons_ordered_to_leave,
+    reference=EARLIEST_DECISION)
+
+NAT_DEPARTURES = CubeSpec(
+    name="NAT_DEPARTURES",
+    title="Persons who left following an order to leave, by type, assistance and destination",
+    definition=(
+        "Third-country nationals with a confirmed departure in the period following a return "
+        "decision in force (not withdrawn) dated on or before the departure, to any country "
+        "but Belgium: each person counted once per period by their latest departure of the "
+        "period (then the highest id), by its type (ENF enforced, VOL voluntary, UNK), "
+        "assistance (AS, NAS, UNK not recorded) and destination: ORIGIN the country of the "
+        "person's citizenship, OTHER_THIRD another third country (also when the citizenship "
+        "is unknown), DUBLIN another Dublin state (EU 27, CH, IS, LI, NO: not a return to a "
+        "third country, so not in the Eurostat return tables), UNK destination not recorded "
+        "or invalid."),
+    kind="national", freq="M", due="months_and_run", unit="PER",
+    dimensions=(C_RTN, ASSIST, DEST_GROUP), records=persons_departed,
+    reference=LATEST_DEPARTURE)
+
+NAT_RETURN_UAM = CubeSpec(
+    name="NAT_RETURN_UAM", title="Unaccompanied minors ordered to leave",
+    definition=(
+        "The persons of NAT_RETURN_DECISIONS whose reference decision (their earliest of the "
+        "period) records that they were unaccompanied minors when it was issued, by "
+        "citizenship and age on the decision date (Y_LT14, Y14-17, Y_LT18; an unaccompanied "
+        "minor aged 18 or over is shown in Y18-34 or Y_GE35, as recorded)."),
+    kind="national", freq="M", due="months_and_run", unit="PER", dimensions=(CITIZEN, AGE),
+    records=persons_ordered_to_leave, reference=EARLIEST_DECISION,
+    where_reference=unaccompanied_on_decision,
+    invariants=(Within(NAT_RETURN_DECISIONS.name, fixed_inner={AGE.name: TOTAL},
+                       fixed_outer={GROUND.name: TOTAL}),))
+
+NAT_RETURN_RATE = CohortRateSpec(
+    name="NAT_RETURN_RATE", title="Effective return rate of the persons ordered to leave",
+    definition=(
+        "For each cohort — the third-country nationals with a return decision dated in a "
+        f"quarter (the persons of MIGR_EIORD1), the last {COHORT_QUARTERS} quarters ended by "
+        "the end of the period — the share of its persons returned to a third country (a "
+        "return of MIGR_EIRTN1's rule, dated on or after the person's earliest decision of "
+        "the cohort quarter, whichever decision it followed) by the end of the quarter "
+        "'elapsed' quarters after the cohort's (0: within the cohort quarter). In tenths of a "
+        "percent (432 = 43.2 %), computed from the exact figures; observed at the end of the "
+        "period (TIME_PERIOD): only quarters ended by then are shown. A departure to another "
+        "Dublin state is not a return."),
+    kind="national", freq="Q", records=returned_after_decision, cohorts=cohort_quarters,
+    reference=EARLIEST_DECISION)
+
 DOMAIN = Domain("returns", "60_returns.ipynb",
-                tables=(EIORD1, EIRTN1, EIRT_TYPE, EIRT_DEST, FX_RDEC, FX_RET))
+                tables=(EIORD1, EIRTN1, EIRT_TYPE, EIRT_DEST, FX_RDEC, FX_RET,
+                        NAT_RETURN_DECISIONS, NAT_DEPARTURES, NAT_RETURN_UAM, NAT_RETURN_RATE))
