@@ -57,6 +57,7 @@ REPRESENTATIVE: frozenset[str] = frozenset({
     "MIGR_DUBRESO", "NAT_DUBRESO",  # answers to information requests: days to answer
     "MIGR_EIRTN1",              # returns: decisions joined, destinations, the latest return
     "FX_RDEC",                  # return decisions per month: the earliest, Frontex grounds
+    "NAT_RETURN_RATE",          # returns: cohort quarters by CASE, first return (MIN), casts
 })
 
 #: the representative tables a run of each kind makes (Dublin tables: national monthly names

@@ -292,7 +292,11 @@ def test_the_table_name_scan_finds_a_name(tmp_path):
 
 @pytest.mark.parametrize("spec", all_specs(), ids=lambda s: s.name)
 def test_every_declaration_says_its_unit_frequency_due_and_disclosure(spec):
-    assert spec.unit in {"PER", "NR", "APP", "DAYS"}
+    assert spec.unit in {"PER", "NR", "APP", "DAYS", "PCT1"}
+    # a rate (tenths of a percent) is computed from exact figures and published as computed
+    # (statistics.md, "Dissemination")
+    if spec.unit == "PCT1":
+        assert spec.disclosure == "exact", spec.name
     assert spec.freq in {"M", "Q", "A"}
     assert spec.due in {"frequency", "months_and_run", "months"}
     assert spec.disclosure in {"rounded", "exact", "unpublished"}
