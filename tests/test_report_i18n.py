@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from asylstat.report.i18n import LANGUAGES, MissingMessage, Translator, catalogue, placeholders
+from asylstat.report.returns import RATE_AFTER_QUARTERS
 
 REPORT_DIR = Path(__file__).resolve().parents[1] / "lib" / "asylstat" / "report"
 #: message ids the code builds from parts (f-strings); the rest are literals in the code
@@ -20,14 +21,16 @@ DYNAMIC = (
                                "withdrawal", "dublin") for s in ("", ".term")}
     | {f"period.{k}.{f}" for k in ("in", "vs", "end") for f in "MQA"}
     | {f"country.{c}" for c in ("STLS", "UNK", "TOTAL")}
-    | {"kf.change_prev", "kf.change_year"})
+    | {"kf.change_prev", "kf.change_year"}
+    | {f"col.rt.after.{k}" for k in range(RATE_AFTER_QUARTERS + 1)}
+    | {f"rt.scope.{f}" for f in "MQA"})
 #: messages that format a value → the placeholders the code gives them; a language uses those
 #: it needs ("Q{quarter} {year}" in English, Babel's "{name} {year}" = "3e trimestre 2024")
 FORMATS = {"period.quarter": {"quarter", "year", "name"}}
 #: legal references are names, and may hold digits
 REFERENCES = ("ref.regulation", "ref.dublin", "ref.sovereignty")
 _ID = re.compile(r"[\"']((?:report|format|period|chart|rate|change|kf|app|item|table|col|dec|"
-                 r"outcome|pen|wd|dub|method|def|ref|country|cmp|nb)\.[A-Za-z_.]+)[\"']")
+                 r"outcome|pen|wd|dub|rt|method|def|ref|country|cmp|nb)\.[A-Za-z_.]+)[\"']")
 #: the modules whose text comes from the catalogues: the report, and the domain notebooks'
 #: narratives (one narrative system for both)
 SOURCES = ("narrative.py", "charts.py", "i18n.py", "applications.py", "pending.py",

@@ -267,3 +267,108 @@ def test_cohort_rates_never_fall_and_stay_between_0_and_100_percent(counted):
         mine = counts[counts["period"] == cohort]
         events = int(mine.loc[mine["elapsed"] != NO_EVENT, "n"].sum())
         assert abs(values[-1] * int(mine["n"].sum()) - 1000 * events) <= int(mine["n"].sum())
+
+
+# ---------------------------------------------------------------- the report's "Returns" section
+def _report_rows():
+    """Q3 2024: p1…p12 (Morocco) and p13 (Algeria) ordered to leave on 1 July; p1…p8
+    returned by force to Morocco, p9…p11 voluntarily with assistance, p12 and p13 left for
+    Germany. Q3 2023: p14…p16 (Morocco) ordered to leave on 1 August 2023; p14 left for
+    Germany in Q3 2024, p15 was returned on 10 January 2024, p16 never left."""
+    july, august_2023 = date(2024, 7, 1), date(2023, 8, 1)
+    rows = {"person": [person(p) for p in range(1, 17) if p != 13] + [person(13, "DZA")],
+            "return_decision": [decision(p, p, july) for p in range(1, 14)]
+                               + [decision(p, p, august_2023) for p in (14, 15, 16)],
+            "return_departure": []}
+    for p in range(1, 15):
+        kind = ({"return_type": "FORCED", "assisted": False} if p <= 8 else
+                {"return_type": "VOLUNTARY", "assisted": True})
+        destination = "MAR" if p <= 11 else "DEU"
+        rows["return_departure"].append(departure(p, p, p, date(2024, 8, 1), destination,
+                                                  **kind))
+    rows["return_departure"].append(departure(15, 15, 15, date(2024, 1, 10), "MAR"))
+    return rows
+
+
+def plain(markup: str) -> str:
+    """The text of some HTML, with no-break and narrow no-break spaces as plain spaces."""
+    import html as htmllib
+    import re
+
+    text = htmllib.unescape(re.sub(r"<[^>]+>", "", markup))
+    return re.sub(r"[\u00a0\u202f]", " ", text)
+
+
+def _report(snap, period: Period, lang: str = "en"):
+    from asylstat.report.basis import build_report_basis
+    from asylstat.report.narrative import Report, public_report_tables
+
+    basis = {t.name: t for t in build_report_basis(snap, period)}
+    context = {"period": period.label, "as_of": "2030-01-01T00:00:00Z", "run_id": "RUN-1"}
+    return basis, Report(public=public_report_tables(basis), context=context, lang=lang)
+
+
+def test_report_return_tables_and_section_worked_out_by_hand(snapshot_of):
+    basis, report = _report(snapshot_of(_report_rows()), Q3)
+    # exact: 13 persons ordered to leave in Q3 2024 (12 of Morocco), 3 in Q3 2023; 11
+    # returned to a third country (8 forced, 3 voluntary and assisted); 14 left after an
+    # order to leave, 3 of them for Germany (p12, p13, p14: not returns)
+    assert cell(basis["RPT_RETURN_DECISIONS"], "2024-Q3") == 13
+    assert cell(basis["RPT_RETURN_DECISIONS"], "2024-Q3", citizen="MA") == 12
+    assert cell(basis["RPT_RETURN_DECISIONS"], "2023-Q3") == 3
+    assert cell(basis["RPT_RETURNS"], "2024-Q3") == 11
+    assert cell(basis["RPT_RETURNS"], "2024-Q3", c_rtn="ENF") == 8
+    assert cell(basis["RPT_RETURNS"], "2024-Q3", assist="AS") == 3
+    assert cell(basis["RPT_DEPARTURES"], "2024-Q3") == 14
+    assert cell(basis["RPT_DEPARTURES"], "2024-Q3", dest_group="DUBLIN") == 3
+    rate = basis["RPT_RETURN_RATE"]
+    # cohort 2023-Q3 (p14, p15, p16): p15 returned in 2024-Q1 (elapsed 2), p14 went to
+    # Germany (no return): 1/3 = 33.3 % from elapsed 2; cohort 2024-Q3: p1…p11 of 13 returned
+    # within the quarter = 84.615… % → 84.6 %
+    assert cell(rate, "2024-Q3", cohort="2023-Q3", elapsed="1") == 0
+    assert cell(rate, "2024-Q3", cohort="2023-Q3", elapsed="4") == 333
+    assert cell(rate, "2024-Q3", cohort="2024-Q3", elapsed="0") == 846
+    text = plain(report.render("returns"))
+    # rounded: 13 → 15, 3 → 5, 11 → 10, 8 → 10, 3 → 5; Algeria (1 → 0) is not named
+    assert ("15 third-country nationals were ordered to leave Belgium in Q3 2024 (5 in Q3 "
+            "2023) and 10 were returned to a third country: 10 by enforced return and 5 "
+            "voluntarily; 5 received return assistance.") in text
+    assert "5 persons ordered to leave left for another Dublin state" in text
+    assert "The main citizenship of the persons ordered to leave was Morocco (10)." in text
+    assert ("Of the persons ordered to leave in Q3 2023, 33.3% had been returned to a third "
+            "country by the end of Q3 2024 (effective return rate).") in text
+    assert "These are the figures transmitted to Eurostat for the quarter, rounded." in text
+    # every figure quoted is a report table's public cell, never a Frontex table's
+    assert {fact.table for fact in report.quoted} == {
+        "RPT_RETURN_DECISIONS", "RPT_RETURNS", "RPT_DEPARTURES", "RPT_RETURN_RATE"}
+
+
+def test_a_monthly_report_says_what_its_return_figures_are(snapshot_of):
+    # August 2024: the 14 departures of 1 August (rule of the quarterly tables over the month):
+    # 11 returned → 10; no order to leave in August 2024 (all on 1 July) nor August 2023 (the
+    # decisions of 1 August 2023 are in August 2023: 3 → 5)
+    _, report = _report(snapshot_of(_report_rows()), AUGUST)
+    text = plain(report.render("returns"))
+    assert ("0 third-country nationals were ordered to leave Belgium in August 2024 (5 in "
+            "August 2023) and 10 were returned to a third country") in text
+    assert "Eurostat receives return statistics by quarter; the figures for this month" in text
+    # the cohort rate observed at the end of August: up to 2024-Q2, cohort 2023-Q2 has no one
+    # and 2023-Q3's fourth quarter after is not over: no rate sentence, but the table of the
+    # cohorts observed: 2023-Q3 from the same quarter (0.0 %) to three quarters later (33.3 %)
+    assert "(effective return rate)" not in text
+    assert "Effective return rate: share of the persons ordered to leave" in text
+    assert "Q3 20230.0%0.0%33.3%33.3%not yet" in text
+
+
+def test_notebook_narrative_has_the_national_sentences(snapshot_of):
+    from asylstat.report.returns import narrative_for
+
+    # exact figures (the notebook is internal): in Q3 2024, 14 persons left, 3 for Germany;
+    # cohort 2023-Q3 observed four quarters later (end of Q3 2024): 1/3 = 33.3 %
+    snap = snapshot_of(_report_rows())
+    tables = [build_table(spec, snap, Q3) for spec in (NAT_DEPARTURES, NAT_RETURN_RATE)]
+    text = narrative_for(tables, "en")
+    assert ("- Q3 2024: 14 persons left following an order to leave, 3 of them for another "
+            "Dublin state") in text
+    assert ("- Effective return rate: 33.3% of the persons ordered to leave in Q3 2023 had "
+            "been returned to a third country by the end of Q3 2024.") in text

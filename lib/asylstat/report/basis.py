@@ -19,12 +19,19 @@ RPT_WITHDRAWALS        MIGR_ASYWITHM by ``withdr``                            co
 RPT_DECISIONS          MIGR_ASYDCFSTQ by ``citizen`` and ``decision``         comparison
 RPT_DUBLIN             Dublin requests, replies (accepted, all), transfers    comparison
                        by ``flow`` and ``partner`` (events, unrounded)
+RPT_RETURN_DECISIONS   MIGR_EIORD1 by ``citizen``                             comparison
+RPT_RETURNS            MIGR_EIRT_TYPE by ``c_rtn`` and ``assist``             comparison
+RPT_DEPARTURES         NAT_DEPARTURES by ``dest_group``                       comparison
+RPT_RETURN_RATE        NAT_RETURN_RATE: the cohort effective-return rates     the period
+                       (``PCT1``) observed at the end of the period
 RPT_RATES              rates and changes in tenths of a percent (``PCT1``),   the period
                        computed from the exact figures above
 =====================  =====================================================  ==============
 
 The comparison periods of a period P are P itself, the period before it and the same period a
-year earlier (for a year, the two coincide).
+year earlier (for a year, the two coincide). The return tables are quarterly for Eurostat; the
+report takes their rules over its own periods whatever they are (a month, a year), as the
+national tables do; the Frontex tables (unpublished) are never among them.
 """
 
 from __future__ import annotations
@@ -45,6 +52,7 @@ from asylstat.dataflows.dimensions import CITIZEN, margin_code
 from asylstat.dataflows.dublin import DECISION as DUBLIN_DECISION
 from asylstat.dataflows.dublin import DUBDI, DUBDO, DUBRI, DUBRO, DUBTI, DUBTO
 from asylstat.dataflows.pending import ASYPENCTZM
+from asylstat.dataflows.returns import EIORD1, EIRT_TYPE, NAT_DEPARTURES, NAT_RETURN_RATE
 from asylstat.dataflows.withdrawals import ASYWITHM
 from asylstat.declaration import Disclosure, margins_of
 from asylstat.periods import Frequency, Period
@@ -115,7 +123,23 @@ SELECTIONS: tuple[Selection, ...] = (
     Selection("RPT_DECISIONS", ASYDCFSTQ, ("citizen", "decision"),
               "First-instance decisions by citizenship and outcome", f"Persons. {_ONCE}",
               "comparison"),
+    Selection("RPT_RETURN_DECISIONS", EIORD1, ("citizen",),
+              "Third-country nationals ordered to leave, by citizenship",
+              f"Persons, by the rule of the quarterly Eurostat table over the period. {_ONCE}",
+              "comparison"),
+    Selection("RPT_RETURNS", EIRT_TYPE, ("c_rtn", "assist"),
+              "Third-country nationals returned to a third country, by type and assistance",
+              f"Persons, by the rule of the quarterly Eurostat table over the period. {_ONCE}",
+              "comparison"),
+    Selection("RPT_DEPARTURES", NAT_DEPARTURES, ("dest_group",),
+              "Persons who left following an order to leave, by destination group",
+              f"Persons. {_ONCE}", "comparison"),
 )
+
+#: the report's cohort return rates, and the run's table they are the same as (the same
+#: declaration observed at the end of the same period: checked cell by cell by the stage)
+RETURN_RATE = "RPT_RETURN_RATE"
+SAME_AS: dict[str, str] = {RETURN_RATE: NAT_RETURN_RATE.name}
 
 
 @dataclass(frozen=True)
@@ -198,6 +222,15 @@ def dublin_table(snap: Snapshot, periods: Sequence[Period]) -> Table:
         data=data.reset_index(drop=True), disclosure=_dublin_disclosure())
 
 
+def return_rate_table(snap: Snapshot, period: Period) -> Table:
+    """RPT_RETURN_RATE: the cohort effective-return rates (NAT_RETURN_RATE) observed at the end
+    of ``period``, in tenths of a percent, exact (rates are published as computed)."""
+    table = NAT_RETURN_RATE.build(snap, [period])
+    return replace(table, name=RETURN_RATE, freq=period.freq,
+                   title="Effective return rate of the persons ordered to leave, by cohort",
+                   definition=f"As {NAT_RETURN_RATE.name}: {NAT_RETURN_RATE.definition}")
+
+
 def _dublin_disclosure() -> Disclosure:
     """RPT_DUBLIN is published as its dataflows are (the Dublin tables: exact)."""
     (disclosure,) = {spec.disclosure for _, spec, _ in DUBLIN_FLOWS}
@@ -211,6 +244,7 @@ def build_report_basis(snap: Snapshot, period: Period) -> list[Table]:
     tables = [_cube(snap, sel.source, sel.name, sel.keep, sel.title, spans[sel.span], sel.note)
               for sel in SELECTIONS]
     tables.append(dublin_table(snap, rp.comparison))
+    tables.append(return_rate_table(snap, period))
     log.info("report basis: %d tables for %s", len(tables), period.label)
     return tables
 

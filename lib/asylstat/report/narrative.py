@@ -18,22 +18,27 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from asylstat.cohorts import COHORT, ELAPSED
+from asylstat.dataflows.returns import RETURN_TYPE, TO_DUBLIN
 from asylstat.periods import Period
 from asylstat.report import charts
-from asylstat.report.basis import REPORT_TABLES_DIR, ReportPeriods, read_basis
+from asylstat.report.basis import REPORT_TABLES_DIR, RETURN_RATE, ReportPeriods, read_basis
 from asylstat.report.i18n import Translator
 from asylstat.report.public import public_table
+from asylstat.report.returns import RATE_AFTER_QUARTERS, latest_cohort_rate, quarter_after
 from asylstat.report.rounding import BASE
 from asylstat.tables import Table
 
 log = logging.getLogger(__name__)
 
 SECTIONS = ("title", "key_figures", "applicants", "decisions", "pending", "withdrawals",
-            "dublin", "method")
+            "dublin", "returns", "method")
 TOP_CITIZENSHIPS = 10
 TOP_IN_SENTENCE = 3
 TOP_PARTNERS = 10
 OUTCOMES = ("POS_RFG", "POS_SPROT", "POS_HUM", "NEG")
+#: the cohorts of the report's table of effective return rates (the latest ones)
+RATE_COHORTS = 5
 
 
 def period_of_label(label: str) -> Period:
@@ -404,6 +409,78 @@ class Report:
                                     rows))
         parts.append(self.para("dub.note"))
         return self.section_html("dublin", "".join(parts))
+
+    def _returns(self) -> str:
+        """Orders to leave and returns: the report's return tables (rules of the quarterly
+        Eurostat tables over the report's periods, rounded; never the Frontex tables), the
+        departures to another Dublin state and the effective return rate (national tables)."""
+        p = self.p
+        ordered = self.cell("RPT_RETURN_DECISIONS", p)
+        returned = self.cell("RPT_RETURNS", p)
+        parts = [self.heading(2, "rt.heading")]
+        if ordered.value == 0 and returned.value == 0:
+            parts.append(self.para("rt.none", in_period=self.phrase("in", p)))
+        else:
+            parts.append(self.para(
+                "rt.sentence", ordered.value, in_period=self.phrase("in", p),
+                ordered=self.n(ordered),
+                ordered_year=self.n(self.cell("RPT_RETURN_DECISIONS", self.year)),
+                in_year=self.phrase("in", self.year), returned=self.n(returned),
+                forced=self.n(self.cell("RPT_RETURNS", p, c_rtn=RETURN_TYPE["FORCED"])),
+                voluntary=self.n(self.cell("RPT_RETURNS", p, c_rtn=RETURN_TYPE["VOLUNTARY"])),
+                assisted=self.n(self.cell("RPT_RETURNS", p, assist="AS"))))
+            dublin = self.cell("RPT_DEPARTURES", p, dest_group=TO_DUBLIN)
+            parts.append(self.para("rt.dublin", dublin.value, dublin=self.n(dublin)))
+            top = self.top_codes("RPT_RETURN_DECISIONS", "citizen", p, TOP_IN_SENTENCE)
+            if top:
+                items = [self.t.html("item.country_count", country=self.country(code),
+                                     count=self.n(self.cell("RPT_RETURN_DECISIONS", p,
+                                                            citizen=code)))
+                         for code in top]
+                parts.append(self.para("rt.top", len(items), list=self.t.join(items)))
+        parts += self.return_rates()
+        parts.append(self.para(f"rt.scope.{period_of_label(p).freq}"))
+        parts.append(self.para("rt.note"))
+        return self.section_html("returns", "".join(parts))
+
+    def cohort_rate(self, cohort: str, elapsed: int) -> Fact | None:
+        """A rate of RPT_RETURN_RATE, or ``None`` when not listed (not yet observed)."""
+        data = self.public[RETURN_RATE].data
+        frame = data[(data[COHORT.name] == cohort) & (data[ELAPSED.name] == str(elapsed))
+                     & (data["TIME_PERIOD"] == self.p)]
+        if not len(frame):
+            return None
+        return Fact(RETURN_RATE, (cohort, str(elapsed), self.p),
+                    int(frame["OBS_VALUE"].iloc[0]), "PCT1")
+
+    def return_rates(self) -> list[str]:
+        """The effective return rate of the latest cohort observed a year after its quarter
+        (when one is), then the rates of the latest :data:`RATE_COHORTS` cohorts, from the
+        same quarter to :data:`RATE_AFTER_QUARTERS` quarters later."""
+        table = self.public[RETURN_RATE]
+        if table.data.empty:
+            return []
+        parts = []
+        observed = latest_cohort_rate(table)
+        if observed is not None:
+            cohort, _ = observed
+            parts.append(self.para(
+                "rt.rate", in_cohort=self.phrase("in", cohort),
+                rate=self.rate_html(self.cohort_rate(cohort, RATE_AFTER_QUARTERS)),
+                by_period=self.per(quarter_after(cohort, RATE_AFTER_QUARTERS))))
+        cohorts = sorted(set(table.data[COHORT.name]))[-RATE_COHORTS:]
+        rows = []
+        for row in cohorts:
+            cells = []
+            for k in range(RATE_AFTER_QUARTERS + 1):
+                rate = self.cohort_rate(row, k)
+                cells.append(self.n(rate) if rate is not None
+                             else self.t.html("rt.not_yet"))
+            rows.append([self.per(row), *cells])
+        headers = [self.t.html("col.rt.cohort"),
+                   *[self.t.html(f"col.rt.after.{k}") for k in range(RATE_AFTER_QUARTERS + 1)]]
+        parts.append(self.table(self.t.html("rt.rate_caption"), headers, rows))
+        return parts
 
     def _method(self) -> str:
         stamp = self.as_of.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from matplotlib.figure import Figure
 
+from asylstat.cohorts import COHORT, ELAPSED
 from asylstat.dataflows.dimensions import margin_code
 from asylstat.dataflows.returns import (
     EIORD1,
@@ -13,9 +14,13 @@ from asylstat.dataflows.returns import (
     EIRTN1,
     FX_RDEC,
     FX_RET,
+    NAT_DEPARTURES,
+    NAT_RETURN_RATE,
     RETURN_TYPE,
     TO_CITIZENSHIP,
+    TO_DUBLIN,
 )
+from asylstat.periods import Period
 from asylstat.report.i18n import Translator, bold
 from asylstat.tables import Table
 
@@ -23,6 +28,40 @@ _SOURCE = "Source: Immigration Office, eMigration data warehouse"
 #: the largest citizenships named in the narrative
 TOP = 5
 _FORCED, _VOLUNTARY = RETURN_TYPE["FORCED"], RETURN_TYPE["VOLUNTARY"]
+#: the cohort return rate the narratives quote: the share of a cohort returned by the end of
+#: the fourth quarter after its own (within about a year of the decision), for the latest
+#: cohort observed that long
+RATE_AFTER_QUARTERS = 4
+
+
+def quarter_after(label: str, quarters: int) -> str:
+    """The label of the quarter ``quarters`` after the quarter ``label`` (2023-Q3, 4 →
+    2024-Q3)."""
+    start = Period.parse(label, "Q")
+    index = start.year * 4 + start.index - 1 + quarters
+    return Period("Q", index // 4, index % 4 + 1).label
+
+
+def latest_cohort_rate(table: Table | None,
+                       after: int = RATE_AFTER_QUARTERS) -> tuple[str, int] | None:
+    """``(cohort, rate)``: the latest cohort of a table of cohort rates observed ``after``
+    quarters after its own, and its rate in tenths of a percent; ``None`` when there is none."""
+    if table is None:
+        return None
+    frame = table.data[table.data[ELAPSED.name] == str(after)]
+    if frame.empty:
+        return None
+    row = frame.sort_values(COHORT.name).iloc[-1]
+    return str(row[COHORT.name]), int(row["OBS_VALUE"])
+
+
+def _run_label(labels: list[str]) -> str | None:
+    """The run's own period among the periods of a national table (its months, then the
+    quarter or year when longer): the one ending last, the longest of those."""
+    def key(label: str) -> tuple[object, int]:
+        period = Period.parse(label, "Q" if "-Q" in label else "M" if "-" in label else "A")
+        return period.end, period.n_months
+    return max(labels, key=key) if labels else None
 
 
 def _values(table: Table | None, **fixed: str) -> dict[str, int]:
@@ -62,9 +101,29 @@ def narrative_for(tables: list[Table], lang: str = "en") -> str:
         if top:
             lines.append("- " + t.text("nb.rt.top", list=t.join(
                 [f"{t.country(code)} ({t.number(n)})" for code, n in top])))
+    lines += _national_lines(by_name, t)
     if not lines:
         lines.append("- " + t.text("nb.rt.none"))
     return "\n".join(lines)
+
+
+def _national_lines(by_name: dict[str, Table], t: Translator) -> list[str]:
+    """The national tables' sentences: persons who left for another Dublin state in the run's
+    own period (NAT_DEPARTURES), and the latest cohort return rate (NAT_RETURN_RATE)."""
+    lines = []
+    departed = _values(by_name.get(NAT_DEPARTURES.name))
+    period = _run_label(sorted(departed))
+    if period is not None:
+        lines.append("- " + t.text(
+            "nb.rt.departed", period=t.period(period), departed=t.number(departed[period]),
+            dublin=t.number(_values(by_name[NAT_DEPARTURES.name],
+                                    dest_group=TO_DUBLIN).get(period, 0))))
+    observed = latest_cohort_rate(by_name.get(NAT_RETURN_RATE.name))
+    if observed is not None:
+        cohort, rate = observed
+        lines.append("- " + t.text("nb.rt.rate", cohort=t.period(cohort), rate=t.percent(rate),
+                                   by=t.period(quarter_after(cohort, RATE_AFTER_QUARTERS))))
+    return lines
 
 
 def _largest_citizenships(table: Table) -> list[tuple[str, int]]:

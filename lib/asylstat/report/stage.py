@@ -29,6 +29,7 @@ from asylstat.checks import RuleResult
 from asylstat.periods import Period
 from asylstat.report.basis import (
     REPORT_TABLES_DIR,
+    SAME_AS,
     SELECTIONS,
     build_report_basis,
     rates_table,
@@ -57,9 +58,11 @@ MAX_EXAMPLES = 5
 
 #: report table → (run table, codes the report table fixes on the run table's other dimensions)
 #: for the cells both hold (same snapshot, same definition: they must be equal); derived from
-#: the report's selections (:data:`asylstat.report.basis.SELECTIONS`)
+#: the report's selections (:data:`asylstat.report.basis.SELECTIONS`) and the report tables that
+#: are a run table observed at the same end (:data:`asylstat.report.basis.SAME_AS`)
 OVERLAPS: dict[str, tuple[str, dict[str, str]]] = {
-    sel.name: (sel.source.name, sel.fixed) for sel in SELECTIONS}
+    **{sel.name: (sel.source.name, sel.fixed) for sel in SELECTIONS},
+    **{name: (run_table, {}) for name, run_table in SAME_AS.items()}}
 
 
 def _rule(rule: str, failures: Sequence[str], ok: str, bad: str, *,
