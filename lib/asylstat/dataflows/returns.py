@@ -8,12 +8,20 @@ Return tables count **persons**, third-country nationals only. Each rule has one
 - which persons are third-country nationals: :func:`third_country_national`;
 - which return decisions count: :func:`counted_return_decisions` (not withdrawn, of a
   third-country national);
-- which departures are returns: :func:`returns` (confirmed, a resolvable counted decision
-  dated on or before the departure, a third-country or unknown destination);
+- which departures follow a counted decision: :func:`departures_following_decision`
+  (confirmed, a resolvable counted decision dated on or before the departure, of a
+  third-country national, not to Belgium), and which of them are returns: :func:`returns`
+  (a third-country or unknown destination: not another Dublin state);
 - the codes: :data:`FRONTEX_GROUND`, :data:`RETURN_TYPE`, :func:`assistance_code`,
-  :func:`destination_type`;
+  :func:`destination_type`, :func:`destination_group` (national: a Dublin state apart);
 - the age groups: :data:`RETURN_AGES`;
-- the reference records: :data:`EARLIEST_DECISION`, :data:`LATEST_RETURN`.
+- the reference records: :data:`EARLIEST_DECISION`, :data:`LATEST_RETURN`,
+  :data:`LATEST_DEPARTURE`;
+- the national removal tables' choices (docs/methodology.md, "Returns"): persons by their
+  earliest decision (NAT_RETURN_DECISIONS), by their latest departure (NAT_DEPARTURES), the
+  reference decision's unaccompanied-minor flag (:func:`unaccompanied_on_decision`), and the
+  cohort effective-return rate's cohorts (:func:`cohort_quarters`, :data:`COHORT_QUARTERS`) and
+  "returned" (:func:`returned_by`).
 """
 
 from __future__ import annotations
