@@ -65,7 +65,7 @@ REPRESENTATIVE: frozenset[str] = frozenset({
 REPRESENTATIVE_MADE: dict[str, frozenset[str]] = {
     "quarterly": frozenset(n for n in REPRESENTATIVE if not n.startswith("MIGR_DUB")),
     "annual": frozenset({"NAT_REGISTRATION_DELAYS", "NAT_STILL_PROCESSED", "MIGR_DUBTO",
-                         "MIGR_DUBTPENO", "MIGR_DUBDO", "MIGR_DUBRESO"}),
+                         "MIGR_DUBTPENO", "MIGR_DUBDO", "MIGR_DUBRESO", "NAT_RETURN_RATE"}),
 }
 
 
