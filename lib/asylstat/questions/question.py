@@ -42,6 +42,8 @@ DEFAULTS: Mapping[str, Any] = {"requested_by": "", "scope": "eurostat", "filters
                                "languages": ["fr", "nl"]}
 
 _ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$")
+#: names the answers folder uses for itself (an id is the name of its answers' folder)
+RESERVED_IDS = frozenset({"failed", "archive", "register.csv"})
 _KIND_NAMES: dict[Frequency, str] = {"M": "month", "Q": "quarter", "A": "year"}
 
 FilterValue = tuple[str, ...] | bool
@@ -151,6 +153,9 @@ def validate(doc: Mapping[str, Any]) -> Question:
                             f"(required keys: {', '.join(REQUIRED)})")
     doc = {**DEFAULTS, **doc}
     qid = _text(doc, "id")
+    if qid in RESERVED_IDS:
+        raise QuestionError("id", f"{qid!r} is reserved for the answers folder itself; "
+                            "choose another reference")
     if not _ID.match(qid):
         raise QuestionError("id", f"{qid!r} is not a reference: letters, digits, '-', '_' and "
                             "'.', not starting with '.' or '-', at most 100 characters")
