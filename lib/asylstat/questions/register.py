@@ -167,13 +167,15 @@ class Risk:
 def differencing_risks(question: Question, register: Sequence[Entry]) -> list[Risk]:
     """The earlier public answers (of other questions, same measure, a common period) with a
     cell one code apart from a cell of ``question``'s answer (module docstring); one risk per
-    earlier answer."""
+    earlier question (its latest public answer: an answer run again describes the same
+    populations)."""
     found = measure(question.measure)
     names = (*found.dimension_names, *found.flag_names)
     mine = {n: _populations(found, n, question.filter_map, question.breakdowns) for n in names}
     periods = {p.label for p in question.period.periods}
+    latest = {entry.id: entry for entry in register}  # the register is in the order of runs
     risks = []
-    for entry in register:
+    for entry in latest.values():
         if entry.id == question.id or entry.measure != question.measure:
             continue
         common = sorted(periods & set(entry.periods))
