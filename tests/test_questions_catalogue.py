@@ -152,3 +152,12 @@ def test_dublin_transfers_are_the_transfer_tables(snap, direction, spec):
                  ["partner", "req_type", "leg_prov", "duration", "sex", "minor"],
                  {"direction": [direction]})
     same(answer, build_cube(spec, snap, YEAR_PERIODS))
+
+
+def test_the_docs_hold_the_catalogue_generated_from_the_declarations():
+    from asylstat import paths
+    from asylstat.questions.catalogue import catalogue_markdown
+
+    page = (paths.project_root() / "docs" / "questions.md").read_text(encoding="utf-8")
+    assert catalogue_markdown() in page, ("docs/questions.md is out of date: regenerate its "
+                                          "catalogue (python -m asylstat.questions.catalogue)")

@@ -312,3 +312,56 @@ def measure_cube(m: Measure, scope: Scope) -> CubeSpec:
             dimensions=(*m.dimensions, *(Dimension(f.cube_column) for f in m.flags)),
             records=records, reference=m.source.reference, disclosure=m.source.disclosure)
     return _CUBES[key]
+
+
+# ---------------------------------------------------------------- the catalogue in the docs
+
+_UNITS = {"PER": "persons", "APP": "applications", "NR": "events"}
+#: where the generated catalogue sits in docs/questions.md
+DOC_START, DOC_END = "<!-- catalogue:start -->", "<!-- catalogue:end -->"
+#: dimensions whose codes are a long list named rather than listed
+_LONG_LISTS = {CITIZEN.name: "Eurostat geo codes (ISO alpha-2; EL, UK, XK, STLS), UNK",
+               PARTNER.name: "the Dublin states but Belgium (Eurostat geo codes), UNK"}
+
+
+def reference_text(m: Measure) -> str:
+    """The reference record in words: ``earliest lodged_date, then lowest application_id``."""
+    order = m.source.reference
+    if order is None:
+        return f"none: every record counts ({_UNITS[m.unit]})"
+    words = []
+    for i, (column, ascending) in enumerate(order):
+        if i == 0:
+            words.append(f"{'earliest' if ascending else 'latest'} {column}")
+        else:
+            words.append(f"then {'lowest' if ascending else 'highest'} {column}")
+    return ", ".join(words)
+
+
+def catalogue_markdown() -> str:
+    """The catalogue as docs/questions.md shows it, generated from the declarations (a test
+    checks that the page holds exactly this text)."""
+    lines = [DOC_START, "",
+             "| measure | unit | rule of | reference record | dimensions | flags |",
+             "|---|---|---|---|---|---|"]
+    for m in MEASURES:
+        lines.append(f"| `{m.name}` | {_UNITS[m.unit]} | {m.rule} | {reference_text(m)} | "
+                     f"{', '.join(m.dimension_names)} | {', '.join(m.flag_names) or '—'} |")
+    for m in MEASURES:
+        lines += ["", f"**`{m.name}`** ({m.rule}{', a stock' if m.stock else ''}"
+                      f"{'' if m.scoped else '; not filtered by scope'}). {m.definition}", ""]
+        for dim in m.dimensions:
+            codes = (_LONG_LISTS.get(dim.name)
+                     or ", ".join(c for c in m.codes[dim.name] if c not in dim.hidden))
+            margins = ", ".join(sorted(dim.margins))
+            lines.append(f"- `{dim.name}`: {codes}; margins {margins}")
+        for flag in m.flags:
+            lines.append(f"- flag `{flag.name}` (true/false): {flag.definition}")
+    lines += ["", DOC_END]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # python -m asylstat.questions.catalogue: the docs' catalogue
+    import sys
+
+    sys.stdout.write(catalogue_markdown() + "\n")
