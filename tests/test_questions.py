@@ -201,12 +201,47 @@ MALFORMED = [
 ]
 
 
+def toml_text(doc: dict) -> str:
+    """The question as a TOML file (the few value types questions use)."""
+    def value(v: object) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, str):
+            return '"' + v + '"'
+        if isinstance(v, int):
+            return str(v)
+        if isinstance(v, list):
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        return "{ " + ", ".join(f"{k} = {value(x)}" for k, x in v.items()) + " }"
+    return "".join(f"{k} = {value(v)}\n" for k, v in doc.items())
+
+
 @pytest.mark.parametrize(("changes", "key"), MALFORMED)
-def test_a_malformed_question_is_rejected_naming_the_key(changes, key):
+def test_a_malformed_question_is_rejected_naming_the_key(changes, key, tmp_path, capsys):
     with pytest.raises(QuestionError) as caught:
         question(**changes)
     assert caught.value.key == key
     assert str(caught.value).startswith(f"{key}: ")
+    # the command line: exit 2, the message names the key, nothing read or written
+    path = tmp_path / "q.toml"
+    path.write_text(toml_text({**BASE, **changes}), encoding="utf-8")
+    assert cli.main(["ask", str(path), "--dwh-url", "duckdb:////nonexistent.duckdb",
+                     "--answers-dir", str(tmp_path / "answers")]) == 2
+    assert f"{key}: " in capsys.readouterr().err
+    assert not (tmp_path / "answers").exists()
+
+
+def test_the_question_notebook_is_thin():
+    import nbformat
+
+    from asylstat import paths
+
+    nb = nbformat.read(paths.notebooks_dir() / "question.ipynb", as_version=4)
+    assert any("parameters" in c.metadata.get("tags", []) for c in nb.cells)
+    for source in (c.source for c in nb.cells if c.cell_type == "code"):
+        assert "def " not in source and "class " not in source
+        assert "SELECT" not in source.upper().split("#")[0] and "print(" not in source
+    assert nb.metadata.kernelspec.name == "python3"
 
 
 def test_the_message_lists_the_allowed_values():
