@@ -355,3 +355,14 @@ def test_a_register_row_reads_back():
     q = question(filters={"citizen": ["AF"], "accelerated": False}, breakdowns=["sex"])
     entry = _entry(q)
     assert Entry.from_row(entry.row()) == entry
+
+
+def test_an_unusable_warehouse_exits_3_and_writes_nothing(tmp_path, capsys):
+    path = _write(tmp_path, 'id = "X"\ntitle = "t"\nmeasure = "withdrawals"\n'
+                  'period = { from = "2024-Q1", to = "2024-Q4", by = "quarter" }\n'
+                  'as_of = "2026-06-30"\n')
+    code = cli.main(["ask", str(path), "--dwh-url", f"duckdb:///{tmp_path}/none.duckdb",
+                     "--answers-dir", str(tmp_path / "answers")])
+    assert code == 3
+    assert "warehouse cannot be used" in capsys.readouterr().err
+    assert not (tmp_path / "answers").exists()
