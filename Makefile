@@ -12,16 +12,19 @@ DWH_URL ?=
 DWH_SCHEMA ?=
 AS_OF ?=
 OUTPUT_DIR ?=
+QUESTION ?=
+ANSWERS_DIR ?=
+ANSWER ?=
 # defaults for unset options live in parameters/defaults.toml (read by the asylstat command)
 RUN_OPTS = --period "$(PERIOD)" $(if $(DWH_SCHEMA),--schema "$(DWH_SCHEMA)") \
            $(if $(OUTPUT_DIR),--output-dir "$(OUTPUT_DIR)") \
            $(if $(DWH_URL),--dwh-url "$(DWH_URL)") $(if $(AS_OF),--as-of "$(AS_OF)")
 
-.PHONY: help setup monthly quarterly annual verify demo-dwh lab check test test-full lint clean-venv pg-up pg-down bench chromium
+.PHONY: help setup monthly quarterly annual verify ask demo-dwh lab check test test-full lint clean-venv pg-up pg-down bench chromium
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
-	@echo "  options: PERIOD=… DWH_URL=… DWH_SCHEMA=dwh AS_OF=… OUTPUT_DIR=outputs"
+	@echo "  options: PERIOD=… DWH_URL=… DWH_SCHEMA=dwh AS_OF=… OUTPUT_DIR=outputs QUESTION=… ANSWERS_DIR=answers ANSWER=…"
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,8 +57,12 @@ quarterly: $(STAMP) chromium ## production run for a quarter: make quarterly PER
 annual: $(STAMP) chromium ## production run for a year: make annual PERIOD=2024
 	$(BIN)/asylstat run annual $(RUN_OPTS)
 
-verify: $(STAMP) ## re-do the published run and compare: make verify PERIOD=2024-Q3
-	$(BIN)/asylstat verify --period "$(PERIOD)" $(if $(OUTPUT_DIR),--output-dir "$(OUTPUT_DIR)")
+verify: $(STAMP) ## re-do the published run and compare: make verify PERIOD=2024-Q3 (or ANSWER=answers/<id>/<RUN_ID>)
+	$(BIN)/asylstat verify $(if $(ANSWER),--answer "$(ANSWER)",--period "$(PERIOD)") $(if $(OUTPUT_DIR),--output-dir "$(OUTPUT_DIR)")
+
+ask: $(STAMP) ## answer a question: make ask QUESTION=questions/examples/afghan_uam_2023_by_month_sex.toml
+	$(BIN)/asylstat ask "$(QUESTION)" $(if $(DWH_URL),--dwh-url "$(DWH_URL)") \
+	  $(if $(DWH_SCHEMA),--schema "$(DWH_SCHEMA)") $(if $(ANSWERS_DIR),--answers-dir "$(ANSWERS_DIR)")
 
 demo-dwh: $(STAMP) ## rebuild the demonstration warehouse data/demo.duckdb
 	$(BIN)/asylstat demo-dwh

@@ -23,18 +23,26 @@ DYNAMIC = (
     | {f"country.{c}" for c in ("STLS", "UNK", "TOTAL")}
     | {"kf.change_prev", "kf.change_year"}
     | {f"col.rt.after.{k}" for k in range(RATE_AFTER_QUARTERS + 1)}
-    | {f"rt.scope.{f}" for f in "MQA"})
+    | {f"rt.scope.{f}" for f in "MQA"}
+    | {f"question.{kind}.{m}" for kind in ("measure", "noun")
+       for m in ("applicants", "applications", "pending", "withdrawals",
+                 "first_instance_decisions", "appeal_decisions", "dublin_requests",
+                 "dublin_replies", "dublin_transfers")}
+    | {f"question.scope.{s}" for s in ("eurostat", "national")})
 #: messages that format a value → the placeholders the code gives them; a language uses those
 #: it needs ("Q{quarter} {year}" in English, Babel's "{name} {year}" = "3e trimestre 2024")
 FORMATS = {"period.quarter": {"quarter", "year", "name"}}
 #: legal references are names, and may hold digits
 REFERENCES = ("ref.regulation", "ref.dublin", "ref.sovereignty")
 _ID = re.compile(r"[\"']((?:report|format|period|chart|rate|change|kf|app|item|table|col|dec|"
-                 r"outcome|pen|wd|dub|rt|method|def|ref|country|cmp|nb)\.[A-Za-z_.]+)[\"']")
+                 r"outcome|pen|wd|dub|rt|method|def|ref|country|cmp|nb|question)\.[A-Za-z_.]+)"
+                 r"[\"']")
 #: the modules whose text comes from the catalogues: the report, and the domain notebooks'
 #: narratives (one narrative system for both)
 SOURCES = ("narrative.py", "charts.py", "i18n.py", "applications.py", "pending.py",
-           "withdrawals.py", "decisions.py", "dublin.py", "returns.py")
+           "withdrawals.py", "decisions.py", "dublin.py", "returns.py",
+           # the answers to ad-hoc questions (issue 14) use the same catalogues
+           "../questions/documents.py")
 
 
 def forms(entry: object) -> dict[str, str]:

@@ -1,5 +1,5 @@
-"""The command line: ``asylstat run``, ``asylstat verify``, ``asylstat reconcile``,
-``asylstat demo-dwh`` (``make`` wraps these).
+"""The command line: ``asylstat run``, ``asylstat verify``, ``asylstat ask``,
+``asylstat reconcile``, ``asylstat demo-dwh`` (``make`` wraps these).
 
 An unknown option is an error (exit 2), as is a malformed parameter, before anything runs.
 ``asylstat run`` shows the run's steps on stderr as they start and end (``[3/7] validation …
@@ -46,7 +46,10 @@ def _parser() -> argparse.ArgumentParser:
         "code version and lock into a scratch folder, and compare every transmission file and "
         "national CSV byte for byte and the workbook cell by cell. Exit 0 identical, 1 "
         "different, 2 bad parameters or nothing published, 3 warehouse unusable, 4 crash.")
-    verify.add_argument("--period", required=True, help="YYYY-MM, YYYY-Qn or YYYY")
+    which = verify.add_mutually_exclusive_group(required=True)
+    which.add_argument("--period", help="YYYY-MM, YYYY-Qn or YYYY")
+    which.add_argument("--answer", help="an answer's folder, <ANSWERS_DIR>/<id>/<RUN_ID>: re-do "
+                       "it from its manifest and compare (docs/questions.md)")
     verify.add_argument("--output-dir", default=defaults["run"]["output_dir"],
                         help="where runs are published (default: parameters/defaults.toml)")
     verify.add_argument("--scratch", default="",
@@ -54,6 +57,21 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--dwh-url", default="",
                         help="read this warehouse instead of the recorded one (credentials "
                         "always come from the environment)")
+    ask = sub.add_parser(
+        "ask", help="answer an ad-hoc question (a TOML file: docs/questions.md)",
+        description="Validate the question, then count it on the warehouse as of its as_of, "
+        "validate, disclose and publish the answer in <ANSWERS_DIR>/<id>/<RUN_ID>/. Exit 0 "
+        "answered (differencing warnings included), 1 blocked by validation, 2 bad question "
+        "or parameter, 3 warehouse unusable, 4 crash.")
+    ask.add_argument("question", help="the question file (TOML)")
+    ask.add_argument("--check", action="store_true",
+                     help="only validate the question; the warehouse is not read")
+    ask.add_argument("--dwh-url", default="",
+                     help="warehouse URL (default: the embedded demonstration warehouse)")
+    ask.add_argument("--schema", default=defaults["run"]["schema"],
+                     help="warehouse schema (default: parameters/defaults.toml)")
+    ask.add_argument("--answers-dir", default=defaults["ask"]["answers_dir"],
+                     help="where answers are published (default: parameters/defaults.toml)")
     reconcile = sub.add_parser(
         "reconcile", help="compare a run's transmission files with a reference series",
         description="Compare SDMX-CSV files produced elsewhere (legacy outputs, what was "
@@ -84,6 +102,7 @@ def ensure_demo_warehouse(path: Path) -> None:
 def verify_command(args: argparse.Namespace) -> int:
     """``asylstat verify``: the verdict and every difference on stdout (stderr when not 0)."""
     from asylstat.audit.verify import report_text, verify_period
+    from asylstat.questions.verify import verify_answer
 
     if args.dwh_url:
         try:
@@ -91,10 +110,30 @@ def verify_command(args: argparse.Namespace) -> int:
         except ParameterError as exc:
             sys.stderr.write(f"asylstat: bad parameter: {exc}. Nothing was run.\n")
             return EXIT_PARAMETERS
-    report = verify_period(args.period, args.output_dir, scratch=Path(args.scratch)
-                           if args.scratch else None, dwh_url=args.dwh_url or None)
+    scratch = Path(args.scratch) if args.scratch else None
+    if args.answer:
+        report = verify_answer(args.answer, scratch=scratch, dwh_url=args.dwh_url or None)
+    else:
+        report = verify_period(args.period, args.output_dir, scratch=scratch,
+                               dwh_url=args.dwh_url or None)
     (sys.stdout if report.exit_code == 0 else sys.stderr).write(report_text(report))
     return report.exit_code
+
+
+def ask_command(args: argparse.Namespace) -> int:
+    """``asylstat ask``: one paragraph on stdout (stderr when not 0)."""
+    from asylstat.questions.ask import ask, check_file
+
+    if args.check:
+        outcome = check_file(args.question)
+    else:
+        if not args.dwh_url:
+            ensure_demo_warehouse(paths.demo_warehouse())
+        outcome = ask(args.question, dwh_url=args.dwh_url
+                      or f"duckdb:///{paths.demo_warehouse()}", schema=args.schema,
+                      answers_dir=args.answers_dir)
+    (sys.stdout if outcome.exit_code == 0 else sys.stderr).write(outcome.message + "\n")
+    return outcome.exit_code
 
 
 def reconcile_command(args: argparse.Namespace) -> int:
@@ -119,6 +158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "verify":
         return verify_command(args)
+    if args.command == "ask":
+        return ask_command(args)
     if args.command == "reconcile":
         return reconcile_command(args)
     if args.command == "demo-dwh":

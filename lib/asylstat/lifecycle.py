@@ -241,6 +241,16 @@ def publish(staging: Path, output_dir: Path, period: str, run_id: str,
     return target
 
 
+def publish_beside(staging: Path, output_dir: Path, name: str, run_id: str) -> Path:
+    """Move a complete run to ``<output_dir>/<name>/<run_id>/``, beside the earlier runs of
+    ``name``, which are kept (an answer to a question: questions.md, "What an answer
+    leaves")."""
+    target = unused(output_dir / name / run_id)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(staging, target)
+    return target
+
+
 def published_run_id(folder: Path) -> str | None:
     """The run id in a run folder's manifest (None when it cannot be read)."""
     try:

@@ -117,3 +117,74 @@ class Period:
 
     def __str__(self) -> str:
         return self.label
+
+
+def containing(month: Period, freq: Frequency) -> Period:
+    """The period of kind ``freq`` that holds the month ``month``."""
+    if freq == "M":
+        return month
+    if freq == "Q":
+        return Period("Q", month.year, (month.index + 2) // 3)
+    return Period("A", month.year)
+
+
+def split_range(first: Period, last: Period, freq: Frequency) -> tuple[Period, ...]:
+    """The consecutive periods of kind ``freq`` that make up exactly the range from the start
+    of ``first`` to the end of ``last`` (questions.md: each must lie inside the range, so
+    quarters over ``2023-02`` … ``2023-12`` are an error, :class:`PeriodError`)."""
+    if first.freq != last.freq:
+        raise PeriodError(f"{first.label} and {last.label} are periods of different kinds")
+    if last.start < first.start:
+        raise PeriodError(f"the range ends ({last.label}) before it starts ({first.label})")
+    months = [m for p in _walk(first, last) for m in p.months()]
+    out: list[Period] = []
+    for month in months:
+        period = containing(month, freq)
+        if not out or out[-1] != period:
+            out.append(period)
+    if out[0].start != first.start or out[-1].end != last.end:
+        outside = out[0] if out[0].start != first.start else out[-1]
+        raise PeriodError(f"{first.label} … {last.label} is not made of whole periods of kind "
+                          f"{freq}: {outside.label} lies partly outside it")
+    return tuple(out)
+
+
+def _walk(first: Period, last: Period) -> list[Period]:
+    """``first``, the next period of its kind, … up to ``last``."""
+    out = [last]
+    while out[-1] != first:
+        out.append(out[-1].previous())
+    return out[::-1]
+
+
+@dataclass(frozen=True)
+class Span:
+    """A range of whole periods counted as one period (a question's ``by = "none"``,
+    questions.md): each unit is counted once over the whole range, a stock taken on its last
+    day. It offers what a records function reads of a period (``start``, ``end``, ``label``,
+    ``freq``); its label is ``FROM/TO`` (``2019/2024``, ``2023-01/2023-12``)."""
+
+    first: Period
+    last: Period
+
+    def __post_init__(self) -> None:
+        if self.first.freq != self.last.freq or self.last.start < self.first.start:
+            raise PeriodError(f"no such range: {self.first.label} … {self.last.label}")
+
+    #: not a frequency of :class:`Period`: a span is never counted together with periods
+    freq = "R"
+
+    @property
+    def start(self) -> date:
+        return self.first.start
+
+    @property
+    def end(self) -> date:
+        return self.last.end
+
+    @property
+    def label(self) -> str:
+        return f"{self.first.label}/{self.last.label}"
+
+    def __str__(self) -> str:
+        return self.label

@@ -76,6 +76,19 @@ def eurostat_citizen(raw: str | None) -> str:
     return _iso3_to_iso2().get(code, UNK)
 
 
+@cache
+def eurostat_citizen_codes() -> frozenset[str]:
+    """Every code :func:`eurostat_citizen` can give (``UNK`` included): the output code list
+    of ``citizen`` (a question's filter is checked against it)."""
+    mapped = {eurostat_citizen(alpha3) for alpha3 in _iso3_to_iso2()}
+    return frozenset(mapped | set(_geo_exceptions().values()) | {UNK})
+
+
+def dublin_partner_codes() -> frozenset[str]:
+    """Every code :func:`dublin_partner` can give (``UNK`` included)."""
+    return frozenset({dublin_partner(state) for state in dublin_states()} | {UNK})
+
+
 def is_valid_citizenship(raw: str | None) -> bool:
     """A raw citizenship value is valid when it is NULL, ``XXX`` or maps to a code."""
     return raw is None or normalise(raw) == "XXX" or eurostat_citizen(raw) != UNK

@@ -10,7 +10,13 @@ from functools import partial
 import ibis
 
 from asylstat.cube import PERIOD, UNIT, CountedTogether, CubeSpec, Member, count_together
-from asylstat.dataflows.common import applications, in_eurostat_scope
+from asylstat.dataflows.common import (
+    EUROSTAT_SCOPE,
+    NATIONAL_SCOPE,
+    Scope,
+    applications,
+    in_scope,
+)
 from asylstat.dataflows.dimensions import (
     AGE,
     APPLICANT,
@@ -58,8 +64,10 @@ def _any_over(condition: ibis.BooleanValue, window: ibis.Window) -> ibis.Boolean
 
 
 def lodged_applicants(snap: Snapshot, periods: Sequence[Period],
-                      ages: AgeBands = EUROSTAT_AGES) -> ibis.Table:
-    """Applications lodged in each month (channel ≠ RESETTLEMENT), one row each, with the
+                      ages: AgeBands = EUROSTAT_AGES,
+                      scope: Scope = EUROSTAT_SCOPE) -> ibis.Table:
+    """Applications lodged in each month (channel ≠ RESETTLEMENT; resettlement too for the
+    ``national`` scope of a question), one row each, with the
     person-level facts every applicant table needs:
 
     ``applicant``  FRST when the application is the person's first lodged application of any
@@ -71,19 +79,23 @@ def lodged_applicants(snap: Snapshot, periods: Sequence[Period],
     The records (before the age banding) are computed once per snapshot and periods: the
     three applicant tables share them.
     """
-    return with_person(_lodged_applicant_records(snap, periods), snap, age_on="lodged_date",
-                       ages=ages)
+    return with_person(_lodged_applicant_records(snap, periods, scope), snap,
+                       age_on="lodged_date", ages=ages)
 
 
-def _lodged_applicant_records(snap: Snapshot, periods: Sequence[Period]) -> ibis.Table:
+def _lodged_applicant_records(snap: Snapshot, periods: Sequence[Period],
+                              scope: Scope = EUROSTAT_SCOPE) -> ibis.Table:
     key = "lodged_applicants:" + ",".join(p.label for p in periods)
-    return snap.derived(key, lambda s: _lodged_applicant_facts(s, periods))
+    if scope != EUROSTAT_SCOPE:
+        key += f":{scope}"
+    return snap.derived(key, lambda s: _lodged_applicant_facts(s, periods, scope))
 
 
-def _lodged_applicant_facts(snap: Snapshot, periods: Sequence[Period]) -> ibis.Table:
+def _lodged_applicant_facts(snap: Snapshot, periods: Sequence[Period],
+                            scope: Scope) -> ibis.Table:
     app = applications(snap)
     app = app.mutate(**{PERIOD: period_of(app.lodged_date, periods)})
-    app = app.filter(app[PERIOD].notnull(), in_eurostat_scope(app))
+    app = in_scope(app.filter(app[PERIOD].notnull()), scope)
     month = ibis.window(group_by=[app[PERIOD], app.person_id])
     app = app.mutate(any_subsequent=_any_over(app.legal_type == "SUBSEQUENT", month),
                      accelerated=_any_over(app.procedure == "ACCELERATED", month))
@@ -220,11 +232,13 @@ NAT_REGISTRATION_DELAYS = DurationSpec(
     reference=(("step_date", True), ("application_id", True)))
 
 
-def lodged_applications(snap: Snapshot, periods: Sequence[Period]) -> ibis.Table:
-    """Applications (not persons) lodged in each period, all channels."""
+def lodged_applications(snap: Snapshot, periods: Sequence[Period],
+                        scope: Scope = NATIONAL_SCOPE) -> ibis.Table:
+    """Applications (not persons) lodged in each period, all channels (resettlement excluded
+    for the ``eurostat`` scope of a question)."""
     app = applications(snap)
     app = app.mutate(**{PERIOD: period_of(app.lodged_date, periods)})
-    app = app.filter(app[PERIOD].notnull())
+    app = in_scope(app.filter(app[PERIOD].notnull()), scope)
     app = app.mutate(**{UNIT: app.application_id},
                      uam=ibis.ifelse(app.unaccompanied_minor, "UAM", "NOT_UAM"))
     return with_person(app, snap, age_on="lodged_date")

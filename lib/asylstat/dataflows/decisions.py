@@ -11,7 +11,13 @@ from functools import partial
 import ibis
 
 from asylstat.cube import PERIOD, UNIT, CubeSpec, Dimension
-from asylstat.dataflows.common import applications, in_eurostat_scope
+from asylstat.dataflows.common import (
+    EUROSTAT_SCOPE,
+    Scope,
+    applications,
+    in_eurostat_scope,
+    in_scope,
+)
 from asylstat.dataflows.dimensions import AGE, AGE_UNAA, CITIZEN, SEX
 from asylstat.dataflows.stages import decisions
 from asylstat.derive import UNAA_AGES, period_ends, period_of, union_all, with_person
@@ -39,11 +45,12 @@ OUTCOME = Dimension("outcome", hidden=frozenset({"NONE"}), partition=False)
 MEASURE = Dimension("measure", total=None)
 
 
-def decided_persons(snap: Snapshot, periods: Sequence[Period], instance: str) -> ibis.Table:
+def decided_persons(snap: Snapshot, periods: Sequence[Period], instance: str,
+                    scope: Scope = EUROSTAT_SCOPE) -> ibis.Table:
     """Decisions of ``instance`` dated in a period whose outcome is one of DECISION_CODES (an
     annulment is not a decision), on an as-of application (inner join: a decision whose
-    application is missing is not counted) with channel ≠ RESETTLEMENT; the unit is the
-    person, age at the decision date."""
+    application is missing is not counted) with channel ≠ RESETTLEMENT (unless ``scope`` is
+    ``national``); the unit is the person, age at the decision date."""
     dec = decisions(snap)
     dec = dec.mutate(**{PERIOD: period_of(dec.decision_date, periods)})
     dec = dec.filter(dec[PERIOD].notnull(), dec.instance == instance,
@@ -52,7 +59,7 @@ def decided_persons(snap: Snapshot, periods: Sequence[Period], instance: str) ->
         _d_app="application_id")
     app = applications(snap).select("application_id", "person_id", "channel")
     joined = dec.join(app, dec._d_app == app.application_id).drop("_d_app")
-    joined = joined.filter(in_eurostat_scope(joined))
+    joined = in_scope(joined, scope)
     joined = joined.mutate(**{UNIT: joined.person_id})
     return with_person(joined, snap, age_on="decision_date")
 

@@ -194,23 +194,27 @@ def _dated_in(records: ibis.Table, day: ibis.DateValue,
 
 
 def requests_sent(snap: Snapshot, periods: Sequence[Period], direction: Direction | None, *,
-                  reexamination: bool, eurodac_only: bool = False) -> ibis.Table:
+                  reexamination: bool | None, eurodac_only: bool = False) -> ibis.Table:
     """MIGR_DUBRO/I, MIGR_DUBREDACO/I, MIGR_DUBRRO/I: take-charge and take-back requests by
-    ``request_date``, re-examinations or not, optionally Eurodac-based only."""
+    ``request_date``, re-examinations or not (``None``: both, told apart by the column
+    ``reexamination``, for a question), optionally Eurodac-based only."""
     req = _of(snap, direction, TC, TB)
-    req = req.filter(req.reexamination == reexamination)
+    if reexamination is not None:
+        req = req.filter(req.reexamination == reexamination)
     if eurodac_only:
         req = req.filter(req.eurodac_hit)
     return _dated_in(req, req.request_date, periods)
 
 
 def replies(snap: Snapshot, periods: Sequence[Period], direction: Direction | None, *,
-            reexamination: bool) -> ibis.Table:
+            reexamination: bool | None) -> ibis.Table:
     """MIGR_DUBDO/I, MIGR_DUBDRO/I: replies (explicit acceptance, implicit acceptance,
-    rejection) to take-charge and take-back requests, by ``reply_date``."""
+    rejection) to take-charge and take-back requests, by ``reply_date`` (re-examinations or
+    not; ``None``: both, for a question)."""
     req = _of(snap, direction, TC, TB)
-    req = req.filter(req.reexamination == reexamination,
-                     req.reply.isin(tuple(DECISION_OF_REPLY)), req.reply_date.notnull())
+    if reexamination is not None:
+        req = req.filter(req.reexamination == reexamination)
+    req = req.filter(req.reply.isin(tuple(DECISION_OF_REPLY)), req.reply_date.notnull())
     req = req.mutate(decision=req.reply.substitute(DECISION_OF_REPLY))
     return _dated_in(req, req.reply_date, periods)
 

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import ibis
 
 from asylstat.cube import PERIOD, UNIT, CubeSpec, Dimension
-from asylstat.dataflows.common import applications, in_eurostat_scope
+from asylstat.dataflows.common import EUROSTAT_SCOPE, Scope, applications, in_scope
 from asylstat.dataflows.dimensions import AGE, CHANNEL, CITIZEN, SEX
 from asylstat.dataflows.stages import is_open_on, stage_on, with_closure
 from asylstat.derive import union_all, with_person
@@ -63,11 +63,12 @@ def open_applications(snap: Snapshot, periods: Sequence[Period]) -> ibis.Table:
         else_="M_LT6")).drop("cut6", "cut12")
 
 
-def pending_persons(snap: Snapshot, periods: Sequence[Period]) -> ibis.Table:
-    """Open applications on each month's last day (channel ≠ RESETTLEMENT), with the person's
-    citizenship, sex and age on that last day; the unit is the person."""
-    stock = open_applications(snap, periods)
-    stock = stock.filter(in_eurostat_scope(stock))
+def pending_persons(snap: Snapshot, periods: Sequence[Period],
+                    scope: Scope = EUROSTAT_SCOPE) -> ibis.Table:
+    """Open applications on each month's last day (channel ≠ RESETTLEMENT, unless ``scope``
+    is ``national``), with the person's citizenship, sex and age on that last day; the unit
+    is the person."""
+    stock = in_scope(open_applications(snap, periods), scope)
     stock = stock.mutate(**{UNIT: stock.person_id})
     return with_person(stock, snap, age_on="period_end")
 

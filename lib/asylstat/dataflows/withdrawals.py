@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import ibis
 
 from asylstat.cube import PERIOD, UNIT, CubeSpec, Dimension
-from asylstat.dataflows.common import applications, in_eurostat_scope
+from asylstat.dataflows.common import EUROSTAT_SCOPE, Scope, applications, in_scope
 from asylstat.dataflows.dimensions import AGE, CHANNEL, CITIZEN, SEX
 from asylstat.dataflows.stages import stage_on, withdrawals
 from asylstat.derive import period_of, with_person
@@ -44,11 +44,12 @@ def withdrawn_in_period(snap: Snapshot, periods: Sequence[Period]) -> ibis.Table
     return wd.join(app, wd._w_app == app.application_id).drop("_w_app")
 
 
-def withdrawn_persons(snap: Snapshot, periods: Sequence[Period]) -> ibis.Table:
-    """Withdrawals in each month (application channel ≠ RESETTLEMENT), whether or not the
-    application had been lodged; the unit is the person, age at the withdrawal date."""
-    wd = withdrawn_in_period(snap, periods)
-    wd = wd.filter(in_eurostat_scope(wd))
+def withdrawn_persons(snap: Snapshot, periods: Sequence[Period],
+                      scope: Scope = EUROSTAT_SCOPE) -> ibis.Table:
+    """Withdrawals in each month (application channel ≠ RESETTLEMENT, unless ``scope`` is
+    ``national``), whether or not the application had been lodged; the unit is the person,
+    age at the withdrawal date."""
+    wd = in_scope(withdrawn_in_period(snap, periods), scope)
     wd = wd.mutate(**{UNIT: wd.person_id}, withdr=withdr_code(wd.kind))
     return with_person(wd, snap, age_on="withdrawal_date")
 
