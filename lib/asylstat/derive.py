@@ -79,6 +79,15 @@ def with_person(records: ibis.Table, snap: Snapshot, age_on: str,
     ).drop("_person_id", "birth_date")
 
 
+def with_citizen(records: ibis.Table, snap: Snapshot) -> ibis.Table:
+    """Attach only ``citizen`` of each record's person (records that already carry other
+    person facts, such as the Dublin events' ``sex`` and ``minor``); ``UNK`` for a person
+    missing from the warehouse as of ``as_of``, as in :func:`with_person`."""
+    people = persons(snap).select(_person_id="person_id", _citizen="citizen")
+    joined = records.left_join(people, records.person_id == people._person_id)
+    return joined.mutate(citizen=joined._citizen.fill_null(UNK)).drop("_person_id", "_citizen")
+
+
 def period_of(day: ibis.DateValue, periods: Sequence[Period]) -> ibis.StringValue:
     """The label of the period (of one frequency) that holds ``day``, else NULL."""
     cases = [((day >= p.start) & (day <= p.end), p.label) for p in periods]
@@ -105,4 +114,5 @@ def in_any_period(day: ibis.DateValue, periods: Sequence[Period]) -> ibis.Boolea
 
 
 __all__ = ["AgeBands", "EUROSTAT_AGES", "MINOR_AGES", "UNAA_AGES", "age_years", "in_any_period",
-           "period_ends", "period_of", "persons", "union_all", "with_person", "_"]
+           "period_ends", "period_of", "persons", "union_all", "with_citizen", "with_person",
+           "_"]

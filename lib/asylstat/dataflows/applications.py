@@ -169,17 +169,30 @@ APPLICANTS_TOGETHER = count_together(CountedTogether(
 
 # ---------------------------------------------------------------- national tables
 
+#: the steps of access to the procedure, each dated by its own column of the application
+ACCESS_STEPS = (("PRESENTED", "presented_date"), ("REGISTERED", "registered_date"),
+                ("LODGED", "lodged_date"))
+
+
+def dated_steps(snap: Snapshot, periods: Sequence[Period]) -> list[ibis.Table]:
+    """Per step of :data:`ACCESS_STEPS`, the applications (all channels, every column) whose
+    step is dated in a period, with ``period``, ``step`` and ``step_date``: the records of
+    the national registration table and of the EUAA's access indicator (EPS_ACCESS)."""
+    app = applications(snap)
+    steps = []
+    for step, column in ACCESS_STEPS:
+        dated = app.mutate(**{PERIOD: period_of(app[column], periods)}, step=ibis.literal(step),
+                           step_date=app[column].cast(ibis.dtype("date")))
+        steps.append(dated.filter(dated[PERIOD].notnull()))
+    return steps
+
+
 def registration_steps(snap: Snapshot, periods: Sequence[Period]) -> ibis.Table:
     """One row per application and step reached in a period (all channels):
     PRESENTED / REGISTERED / LODGED by the date of that step, and BACKLOG for an application
     presented on or before the period's last day E and not registered by E."""
     app = applications(snap)
-    steps = []
-    for step, column in (("PRESENTED", "presented_date"), ("REGISTERED", "registered_date"),
-                         ("LODGED", "lodged_date")):
-        dated = app.mutate(**{PERIOD: period_of(app[column], periods)}, step=ibis.literal(step),
-                           step_date=app[column].cast(ibis.dtype("date")))
-        steps.append(dated.filter(dated[PERIOD].notnull()))
+    steps = dated_steps(snap, periods)
     ends = period_ends(periods)
     backlog = app.cross_join(ends).filter(
         lambda t: (t.presented_date <= t.period_end)
