@@ -322,8 +322,9 @@ def test_each_outgoing_dublin_indicator(snapshot_of):
             req(6, date(2024, 7, 12), direction="IN", request_type="TAKE_CHARGE",
                 legal_basis="ART12_2", reply="ACCEPTED", reply_date=date(2024, 7, 16)),
             req(7, date(2024, 7, 13), reply="ACCEPTED")],
-        "dublin_transfer": [{"transfer_id": 1, "request_id": 2, "transfer_date": date(2024, 7, 30)},
-                            {"transfer_id": 2, "request_id": 6, "transfer_date": date(2024, 7, 25)}],
+        "dublin_transfer": [
+            {"transfer_id": 1, "request_id": 2, "transfer_date": date(2024, 7, 30)},
+            {"transfer_id": 2, "request_id": 6, "transfer_date": date(2024, 7, 25)}],
         "dublin_unilateral": [{"unilateral_id": 1, "person_id": 1, "partner_country": "FRA",
                                "decision_date": date(2024, 7, 8)}]})
     t = build_cube(EPS_DUB, snap, [JUL])
