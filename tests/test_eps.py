@@ -334,3 +334,59 @@ def test_each_outgoing_dublin_indicator(snapshot_of):
     assert cell(t, "2024-07", citizen="SY", indicator="ACC") == 1
     assert cell(t, "2024-06", indicator="REQ") == 0  # June was not asked for
     assert set(t.data["indicator"]) == set(got)
+
+
+# ---------------------------------------------------------------- consistency with Eurostat
+
+def test_eps_decisions_over_a_quarter_against_the_quarter_is_a_warning(snapshot_of):
+    # Q3 2024, first-instance decisions:
+    #  p1 IRQ: rejected 31 Jul and granted subsidiary protection 2 Aug → in EPS_DEC in July
+    #          and in August (2), once in MIGR_ASYDCFSTQ (1)
+    #  p2 SYR: rejected 10 Sep only → 1 and 1
+    # Per citizenship: IQ 2 > 1 (flagged), SY 1 = 1; TOTAL 3 > 2 (flagged) → 2 cells, warning.
+    from asylstat.checks.warnings import monthly_decision_warnings
+
+    snap = snapshot_of({
+        "person": [person(1), person(2, "SYR")],
+        "application": [app(10, 1), app(20, 2)],
+        "decision": [dec(1, 10, date(2024, 7, 31)), dec(2, 10, date(2024, 8, 2), "SUBSIDIARY"),
+                     dec(3, 20, date(2024, 9, 10))]})
+    tables = [build_cube(ASYDCFSTQ, snap, [Q3]), build_cube(EPS_DEC, snap, Q3.months())]
+    (result,) = monthly_decision_warnings(tables)
+    assert (result.severity, result.status, result.count) == ("warning", "fail", 2)
+    assert result.examples[0] == (
+        "2024-Q3, citizen TOTAL: 3 persons decided in 2024-07…2024-09 (EPS_DEC, summed) > 2 "
+        "in the quarter (MIGR_ASYDCFSTQ): 1 decided in two or more months of the quarter")
+    assert "citizen IQ: 2 persons" in result.examples[1]
+    assert "decided at first instance in two months" in result.message
+    # without p1's August decision the months add up to the quarter: the warning passes
+    snap = snapshot_of({
+        "person": [person(1), person(2, "SYR")],
+        "application": [app(10, 1), app(20, 2)],
+        "decision": [dec(1, 10, date(2024, 7, 31)), dec(3, 20, date(2024, 9, 10))]})
+    tables = [build_cube(ASYDCFSTQ, snap, [Q3]), build_cube(EPS_DEC, snap, Q3.months())]
+    assert [(r.status, r.count) for r in monthly_decision_warnings(tables)] == [("pass", 0)]
+    # a monthly run makes no quarterly table: nothing to compare
+    assert monthly_decision_warnings(tables[1:]) == []
+
+
+def test_a_broken_consistency_rule_is_an_error(snapshot_of):
+    # EPS_APP with one applicant fewer than MIGR_ASYAPPCTZM for SY breaks the declared
+    # equality: validation fails it as an error (blocking transmission).
+    from dataclasses import replace
+
+    from asylstat.checks.outputs import validate_outputs
+    from asylstat.domains import spec_of
+
+    snap = snapshot_of({"person": [person(1, "SYR"), person(2, "SYR")],
+                        "application": [app(10, 1, date(2024, 7, 1)),
+                                        app(20, 2, date(2024, 7, 2))]})
+    eps, estat = build_cube(EPS_APP, snap, [JUL]), build_cube(ASYAPPCTZM, snap, [JUL])
+    results = {r.rule: r for r in validate_outputs([eps, estat], spec_of)}
+    assert results["EPS_APP.equals.MIGR_ASYAPPCTZM"].status == "pass"
+    data = eps.data.copy()
+    data.loc[(data.citizen == "SY") & (data.applicant == "TOTAL"), "OBS_VALUE"] = 1
+    broken = replace(eps, data=data)
+    results = {r.rule: r for r in validate_outputs([broken, estat], spec_of)}
+    rule = results["EPS_APP.equals.MIGR_ASYAPPCTZM"]
+    assert (rule.severity, rule.status, rule.count) == ("error", "fail", 1)

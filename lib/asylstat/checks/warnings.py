@@ -11,6 +11,10 @@ statistician what to look at before sending.
 - **Returns against return decisions** (:func:`return_warnings`): the persons returned in a
   quarter (MIGR_EIRTN1) against the persons ordered to leave in the last four quarters
   (MIGR_EIORD1, that quarter included), in total and per citizenship.
+- **EPS decisions against the quarter** (:func:`monthly_decision_warnings`): EPS_DEC summed
+  over the months of a quarter against MIGR_ASYDCFSTQ, per citizenship; they differ by the
+  persons decided at first instance in two months of the quarter (counted in each month, once
+  in the quarter), which the message explains.
 - **Plausibility over time** (:func:`plausibility_warnings`): the headline total (every
   dimension at its margin) of each Eurostat table against the previous period and the same
   period a year earlier, flagged when the change exceeds both a relative and an absolute
@@ -32,6 +36,7 @@ from asylstat.cube import CubeSpec, build_cube
 from asylstat.dataflows.applications import ASYAPPCTZM
 from asylstat.dataflows.decisions import ASYDCFSTQ
 from asylstat.dataflows.dimensions import CHANNEL, CITIZEN
+from asylstat.dataflows.eps import EPS_DEC
 from asylstat.dataflows.pending import ASYPENCTZM, NAT_STOCK_FLOW
 from asylstat.dataflows.returns import EIORD1, EIRTN1
 from asylstat.declaration import margins_of
@@ -53,6 +58,7 @@ ORDERED = EIORD1.name
 #: the quarters of return decisions a quarter's returns are compared with (that quarter and
 #: the three before it): most returns follow a decision of the last twelve months
 RETURN_DECISION_QUARTERS = 4
+MONTHLY_DECISIONS = EPS_DEC.name
 
 #: (label of the comparison, how to get the compared period)
 COMPARISONS: tuple[tuple[str, Callable[[Period], Period]], ...] = (
@@ -281,6 +287,55 @@ def return_warnings(tables: Iterable[Table], comparisons: ComparisonTables) -> l
         "citizenships recorded differently): worth a look before sending")]
 
 
+# ---------------------------------------------------------------- EPS decisions
+
+def monthly_decision_warnings(tables: Iterable[Table]) -> list[RuleResult]:
+    """For each quarter of MIGR_ASYDCFSTQ, when the run made EPS_DEC too (a quarterly run
+    makes it for the quarter's three months): the persons of EPS_DEC (decision TOTAL) summed
+    over the months against the persons of MIGR_ASYDCFSTQ, in total and per citizenship. A
+    person decided at first instance in two months of the quarter counts in each month's
+    EPS_DEC and once in the quarter, so the sum is at least the quarter's and exceeds it by
+    such persons: a difference is flagged with that explanation (a warning: nothing is
+    wrong), and a sum *below* the quarter's, which no warehouse can cause, is named as such in
+    the examples."""
+    by_name = {t.name: t for t in tables}
+    if DECISIONS not in by_name or MONTHLY_DECISIONS not in by_name:
+        return []
+    by_citizen = {CITIZEN.name}
+    quarterly = cells_at(by_name[DECISIONS], _totals(ASYDCFSTQ, free=by_citizen))
+    monthly = cells_at(by_name[MONTHLY_DECISIONS], _totals(EPS_DEC, free=by_citizen))
+    failures: list[str] = []
+    checked = 0
+    for label in sorted({key[-1] for key in quarterly}):
+        months = parse_label(label, "Q").months()
+        citizens = sorted({k[0] for k in quarterly if k[-1] == label}
+                          | {k[0] for k in monthly if k[-1] in {m.label for m in months}},
+                          key=lambda c: c != CITIZEN.total)
+        for citizen in citizens:
+            checked += 1
+            n_quarter = quarterly.get((citizen, label), 0)
+            n_months = sum(monthly.get((citizen, m.label), 0) for m in months)
+            if n_months > n_quarter:
+                failures.append(
+                    f"{label}, citizen {citizen}: {n_months} persons decided in "
+                    f"{months[0].label}…{months[-1].label} ({MONTHLY_DECISIONS}, summed) > "
+                    f"{n_quarter} in the quarter ({DECISIONS}): {n_months - n_quarter} "
+                    "decided in two or more months of the quarter")
+            elif n_months < n_quarter:
+                failures.append(
+                    f"{label}, citizen {citizen}: {n_months} persons decided in the months < "
+                    f"{n_quarter} in the quarter: impossible by the definitions, check both "
+                    "tables")
+    return [_warning(
+        "warn.eps.decisions_over_the_quarter", MONTHLY_DECISIONS, failures,
+        f"holds in the {checked} quarter/citizenship cell(s) checked: the persons of "
+        f"{MONTHLY_DECISIONS} summed over the quarter's months equal {DECISIONS}'s",
+        f"quarter/citizenship cell(s) where {MONTHLY_DECISIONS} summed over the months differs "
+        f"from {DECISIONS}: expected when persons were decided at first instance in two months "
+        "of the quarter (counted in each month for the EUAA, once in the quarter for "
+        "Eurostat); the difference is the number of such persons")]
+
+
 def _totals(spec: CubeSpec, free: set[str]) -> dict[str, str]:
     """Every dimension of ``spec`` but the ``free`` ones at its margin."""
     fixed = margins_of(spec, free=tuple(free))
@@ -412,7 +467,8 @@ def output_warnings(tables: Sequence[Table], snap: Snapshot,
     comparisons = ComparisonTables(snap, specs)
     headlines = compare_headlines(tables, comparisons, specs, thresholds or Thresholds())
     results = [*stock_flow_warnings(tables), *decision_warnings(tables, comparisons, specs),
-               *return_warnings(tables, comparisons), *plausibility_warnings(headlines)]
+               *monthly_decision_warnings(tables), *return_warnings(tables, comparisons),
+               *plausibility_warnings(headlines)]
     failed = sum(r.status == "fail" for r in results)
     log.info("output warnings: %d checks, %d flagged", len(results), failed)
     return WarningReport(results=tuple(results), comparisons=tuple(headlines))
