@@ -106,6 +106,40 @@ class Equals:
 Invariant = NotAbove | Within | Equals
 
 
+@dataclass(frozen=True)
+class RecipientWorkbook:
+    """A recipient's own workbook of the monthly tables of one domain (the EUAA's monthly EPS
+    workbook, outputs.md: ``transmission/<kind>/<stem>_<PERIOD>.xlsx``): one sheet per table
+    of ``kind`` with citizenships as rows and the run's months as columns, a notes sheet, and
+    a sheet of the revised cells of earlier months. Written by
+    :mod:`asylstat.write.recipient_workbook`, only when validation passes.
+
+    ``code_order``: per dimension, the order of its codes' column blocks (codes not listed
+    follow in plain ASCII order). ``revised_months``: how many months before its own a
+    monthly run recomputes on the same ``as_of`` and compares with what was last transmitted
+    for them (:mod:`asylstat.audit.revisions`)."""
+
+    kind: TableKind
+    stem: str
+    title: str
+    code_order: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    revised_months: int = 0
+
+    def file_name(self, period: str) -> str:
+        """``<stem>_<PERIOD>.xlsx``."""
+        return f"{self.stem}_{period}.xlsx"
+
+    def earlier_months(self, period: Period) -> tuple[Period, ...]:
+        """The months a run of ``period`` recomputes besides its own, oldest first: the
+        ``revised_months`` before a monthly run's month; none for other runs."""
+        if period.freq != "M" or self.revised_months <= 0:
+            return ()
+        months = [period.previous()]
+        while len(months) < self.revised_months:
+            months.append(months[-1].previous())
+        return tuple(reversed(months))
+
+
 class DimensionLike(Protocol):
     """What the declaration readers need of a dimension (:class:`asylstat.cube.Dimension`)."""
 

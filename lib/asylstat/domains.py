@@ -11,7 +11,7 @@ from functools import cache
 import asylstat.dataflows
 from asylstat.cohorts import CohortRateSpec
 from asylstat.cube import CubeSpec
-from asylstat.declaration import TableSpec
+from asylstat.declaration import RecipientWorkbook, TableSpec
 from asylstat.measures import DurationSpec
 from asylstat.params import RunParameters
 from asylstat.periods import Period
@@ -28,6 +28,8 @@ class Domain:
     name: str
     notebook: str
     tables: tuple[CubeSpec | DurationSpec | CohortRateSpec, ...] = ()
+    #: the recipient's own workbook of the domain's tables, if it has one (the EPS workbook)
+    workbook: RecipientWorkbook | None = None
 
     def due(self, period: Period) -> tuple[CubeSpec | DurationSpec | CohortRateSpec, ...]:
         """The tables a run of ``period`` makes."""
@@ -114,3 +116,26 @@ def spec_of(name: str) -> CubeSpec | DurationSpec | CohortRateSpec:
         if spec.name == name:
             return spec
     raise KeyError(name)
+
+
+def earlier_months(period: Period) -> tuple[Period, ...]:
+    """The months before its own that a run of ``period`` recomputes for revisions (every
+    recipient workbook's :meth:`~asylstat.declaration.RecipientWorkbook.earlier_months`),
+    oldest first; none but in a monthly run."""
+    months = {m for dom in all_domains() if dom.workbook is not None
+              for m in dom.workbook.earlier_months(period)}
+    return tuple(sorted(months))
+
+
+def earlier_month_tables(snap: Snapshot, period: Period) -> list[Table]:
+    """Each table of a recipient workbook recomputed for the earlier months of the run on the
+    same snapshot (issue 13: the EUAA accepts revised months), to be compared with what was
+    last transmitted for them (:func:`asylstat.audit.revisions.earlier_month_revisions`)."""
+    out = []
+    for dom in all_domains():
+        book = dom.workbook
+        months = book.earlier_months(period) if book is not None else ()
+        if book is None or not months:
+            continue
+        out += [spec.build(snap, list(months)) for spec in dom.tables if spec.kind == book.kind]
+    return out

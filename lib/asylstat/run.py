@@ -27,17 +27,23 @@ import logging
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from asylstat import events, paths
-from asylstat.audit.revisions import write_revisions
+from asylstat.audit.revisions import compared_months, earlier_month_revisions, write_revisions
 from asylstat.checks import RuleResult, blocking, summarise
 from asylstat.checks.outputs import validate_outputs
 from asylstat.checks.quality import DataQualityReport, check_warehouse
 from asylstat.checks.warnings import WarningReport, output_warnings
-from asylstat.domains import all_domains, domain, spec_of
+from asylstat.domains import (
+    all_domains,
+    domain,
+    earlier_month_tables,
+    earlier_months,
+    spec_of,
+)
 from asylstat.lifecycle import (
     LOCK_PATIENCE_S,
     SHARED_SNAPSHOT,
@@ -61,6 +67,7 @@ from asylstat.warehouse.connect import Warehouse, WarehouseError, connect
 from asylstat.warehouse.contract import contract_tables
 from asylstat.warehouse.snapshot import SHARED, Snapshot
 from asylstat.write.files import national_csv_text, validation_html, write_json, write_text
+from asylstat.write.recipient_workbook import RevisedCell, write_recipient_workbook
 from asylstat.write.sdmx import write_sdmx_csv
 from asylstat.write.workbook import write_workbook
 
@@ -165,6 +172,8 @@ class DomainTables:
     row_counts: dict[str, int]  # the warehouse's, as of as_of (for the manifest)
     quality: DataQualityReport
     basis: list[Table]  # the report's own tables
+    #: recipient tables recomputed for the months before a monthly run's own (revisions)
+    earlier: list[Table] = field(default_factory=list)
 
 
 def row_counts(snap: Snapshot) -> dict[str, int]:
@@ -174,12 +183,14 @@ def row_counts(snap: Snapshot) -> dict[str, int]:
 
 
 def warehouse_work(snap: Snapshot, params: RunParameters, run_id: str | None = None
-                   ) -> tuple[dict[str, int], DataQualityReport, list[Table]]:
+                   ) -> tuple[dict[str, int], DataQualityReport, list[Table], list[Table]]:
     """What the run asks of the warehouse itself, done in the run's process while the domain
     notebooks execute in theirs (it needs none of their tables, and the notebooks leave a
     core idle while kernels start and when the last one runs alone): the row counts for the
-    manifest, the data-quality rules, and the report's own tables. Only this thread uses
-    ``snap``'s connection until it returns. Each part is timed on the ``alongside`` track."""
+    manifest, the data-quality rules, the report's own tables, and the recipient tables of
+    the months before a monthly run's own (:func:`asylstat.domains.earlier_month_tables`).
+    Only this thread uses ``snap``'s connection until it returns. Each part is timed on the
+    ``alongside`` track."""
     from asylstat.report.stage import report_basis
 
     with _alongside("row counts", run_id) as counts:
@@ -191,7 +202,12 @@ def warehouse_work(snap: Snapshot, params: RunParameters, run_id: str | None = N
     with _alongside("report tables", run_id) as counts:
         basis = report_basis(snap, params.period)
         counts["tables"] = len(basis)
-    return found, quality, basis
+    earlier: list[Table] = []
+    if earlier_months(params.period):
+        with _alongside("earlier months", run_id) as counts:
+            earlier = earlier_month_tables(snap, params.period)
+            counts["tables"] = len(earlier)
+    return found, quality, basis, earlier
 
 
 def execute_notebook(domain_name: str, params: RunParameters, out_dir: Path,
@@ -234,10 +250,11 @@ def domain_tables(params: RunParameters, snap: Snapshot, staging: Path,
         with ThreadPoolExecutor(max_workers=1) as alongside:
             warehouse_side = alongside.submit(warehouse_work, snap, params, run_id)
             tables = run_notebooks(params, staging / "notebooks", shared.path)
-            found, quality, basis = warehouse_side.result()
+            found, quality, basis, earlier = warehouse_side.result()
         counts["notebooks"] = len(all_domains())
         counts["tables"] = len(tables)
-    return DomainTables(tables=tables, row_counts=found, quality=quality, basis=basis)
+    return DomainTables(tables=tables, row_counts=found, quality=quality, basis=basis,
+                        earlier=earlier)
 
 
 # -------------------------------------------------------------------- 4. the validation
@@ -293,18 +310,48 @@ class Written:
     manifest: Path
 
 
+def write_recipient_workbooks(staging: Path, params: RunParameters, tables: list[Table],
+                              as_of: str, revised: list[RevisedCell] | None,
+                              compared: list[str]) -> None:
+    """Each domain's recipient workbook (the EPS workbook) in ``transmission/<kind>/``, of the
+    run's tables of that recipient, with the revised cells of the earlier months (``None``:
+    the run recomputed none) and what each month was ``compared`` with."""
+    by_name = {t.name: t for t in tables}
+    for dom in all_domains():
+        book = dom.workbook
+        if book is None:
+            continue
+        mine = [by_name[s.name] for s in dom.tables
+                if s.name in by_name and by_name[s.name].kind == book.kind]
+        if not mine:  # an annual run makes no monthly recipient table
+            continue
+        names = {t.name for t in mine}
+        earlier = book.earlier_months(params.period)
+        write_recipient_workbook(
+            book, mine, staging / "transmission" / book.kind, period=params.period.label,
+            months=[m.label for m in params.period.months()], as_of=as_of,
+            revised=(None if revised is None or not earlier else
+                     [c for c in revised if c.table in names]),
+            earlier=[line for line in compared
+                     if line.split(":")[0] in {m.label for m in earlier}])
+
+
 def write_outputs(staging: Path, params: RunParameters, tables: list[Table],
                   results: list[RuleResult], metadata: dict[str, str], *,
                   quality: DataQualityReport | None = None,
-                  warnings: WarningReport | None = None) -> None:
-    """Everything but the manifest. Transmission files only when nothing blocks. The
-    data-quality record keys go to ``internal/`` only."""
+                  warnings: WarningReport | None = None,
+                  revised: list[RevisedCell] | None = None,
+                  compared: list[str] | None = None) -> None:
+    """Everything but the manifest. Transmission files (and the recipients' workbooks) only
+    when nothing blocks. The data-quality record keys go to ``internal/`` only."""
     period = params.period.label
     if not blocking(results):
         for table in tables:
             if table.transmitted:
                 write_sdmx_csv(table,
                                staging / "transmission" / table.kind / f"{table.name}.csv")
+        write_recipient_workbooks(staging, params, tables, metadata["as_of"], revised,
+                                  compared or [])
     for table in tables:
         if table.kind == "national":
             write_text(national_csv_text(table), staging / "tables" / "national" /
@@ -332,12 +379,17 @@ def write_step(staging: Path, params: RunParameters, checked: CheckedWarehouse,
                recovered: Sequence[Recovered]) -> Written:
     with _step(WRITE, run_id) as counts:
         results = [*validation.results, *dissemination.results]
+        earlier, revised = None, None
+        months = earlier_months(params.period)
+        if months:
+            earlier, revised = earlier_month_revisions(built.earlier, params.output_dir, months)
         write_outputs(staging, params, built.tables, results, metadata,
-                      quality=built.quality, warnings=validation.warnings)
+                      quality=built.quality, warnings=validation.warnings, revised=revised,
+                      compared=compared_months(earlier) if earlier is not None else None)
         revisions = write_revisions(staging, built.tables,
                                     params.output_dir / params.period.label,
                                     period=params.period.label, run_id=run_id,
-                                    as_of=format_as_of(params.as_of))
+                                    as_of=format_as_of(params.as_of), earlier=earlier)
         manifest = write_manifest(RunRecord(
             run_id=run_id, params=params, started=started, finished=datetime.now(UTC),
             warehouse_url=checked.warehouse.url, row_counts=built.row_counts,

@@ -19,6 +19,16 @@ Every table is listed with its status:
 
 Order is deterministic: tables by name, cells by their codes compared as byte strings (the
 transmission files' order), old-structure cells before new-structure ones.
+
+**Earlier months** (issue 13, item 3: the EUAA accepts revised months). A monthly run also
+recomputes the tables of a recipient workbook for the months before its own
+(:meth:`asylstat.declaration.RecipientWorkbook.earlier_months`) on the same ``as_of``, and
+:func:`earlier_month_revisions` compares each month with what was last transmitted for it:
+the transmission files of the published run, among those that transmit that month (the
+monthly run of the month and the quarterly run of its quarter), that finished last
+(:func:`last_transmitted`). The result is a section of its own in ``revisions.json``
+(:data:`EARLIER_MONTHS`) and the workbook's revisions sheet; a table that no published run
+transmitted for the month is ``not_transmitted``, its cells not listed.
 """
 
 from __future__ import annotations
@@ -31,9 +41,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from asylstat.audit.cells import CellFileError, Key, TableCells, run_cells, tables_cells
+from asylstat.audit.cells import (
+    CellFileError,
+    Key,
+    TableCells,
+    run_cells,
+    sdmx_file_cells,
+    tables_cells,
+)
+from asylstat.periods import Period
 from asylstat.tables import Table
 from asylstat.write.files import write_json, write_text
+from asylstat.write.recipient_workbook import RevisedCell
 from asylstat.write.sdmx import code_sort_key
 
 log = logging.getLogger(__name__)
@@ -237,11 +256,107 @@ tr.dropped,tr.removed{{background:#fdd}}</style></head>
 """
 
 
+# ---------------------------------------------------------------- earlier months
+
+#: the section of ``revisions.json`` on the earlier months a monthly run recomputes
+EARLIER_MONTHS = "earlier_months"
+
+
+def _quarter_of(month: Period) -> Period:
+    return Period("Q", month.year, (month.index - 1) // 3 + 1)
+
+
+def last_transmitted(output_dir: Path, month: Period) -> Path | None:
+    """The published run folder that last transmitted ``month``: of the published runs of the
+    month itself and of its quarter (outputs.md: monthly and quarterly runs transmit every
+    month of the run), the one whose manifest says it finished last (then the later run id);
+    ``None`` when neither is published."""
+    found = []
+    for period in (month, _quarter_of(month)):
+        folder = Path(output_dir) / period.label
+        if folder.is_dir():
+            run = _previous_run(folder)
+            found.append((str(run.get("finished_at") or ""), str(run.get("run_id") or ""),
+                          folder))
+    return max(found)[2] if found else None
+
+
+def _in_month(cells: TableCells, month: str) -> TableCells:
+    """``cells`` restricted to one ``TIME_PERIOD`` (the last part of each key)."""
+    kept = {k: v for k, v in cells.cells.items() if k[-1] == month}
+    return TableCells(name=cells.name, kind=cells.kind, columns=cells.columns, cells=kept,
+                      source=cells.source)
+
+
+def earlier_month_revisions(earlier: Sequence[Table], output_dir: Path,
+                            months: Sequence[Period]) -> tuple[dict[str, Any], list[RevisedCell]]:
+    """The :data:`EARLIER_MONTHS` section of ``revisions.json`` and the revised cells, for the
+    tables ``earlier`` recomputed for ``months``: per month, every cell that differs from the
+    last transmission of that month (see the module docstring). Reads published runs only."""
+    new = tables_cells(earlier)
+    comparisons: list[dict[str, Any]] = []
+    revised: list[RevisedCell] = []
+    for month in months:
+        folder = last_transmitted(output_dir, month)
+        compared = None if folder is None else {"period": folder.name, **_previous_run(folder)}
+        tables: list[dict[str, Any]] = []
+        for name in sorted(new, key=lambda n: n.encode("utf-8")):
+            mine = _in_month(new[name], month.label)
+            path = (None if folder is None else
+                    folder / "transmission" / mine.kind / f"{name}.csv")
+            if path is None or not path.is_file():
+                tables.append({"table": name, "kind": mine.kind, "status": "not_transmitted",
+                               "cells_after": len(mine.cells)})
+                continue
+            try:
+                old = _in_month(sdmx_file_cells(path), month.label)
+            except (OSError, CellFileError) as exc:
+                log.warning("cannot read %s for revisions: %s", path, exc)
+                tables.append({"table": name, "kind": mine.kind, "status": "unreadable",
+                               "error": str(exc)})
+                continue
+            revision = compare_table(old, mine)
+            tables.append(revision.as_dict())
+            where = f"{folder.name} (run {compared.get('run_id') if compared else None})"
+            for cell in revision.cells:
+                key = dict(zip(cell.columns, cell.key, strict=True))
+                key.pop("TIME_PERIOD", None)
+                revised.append(RevisedCell(table=name, month=month.label, key=key,
+                                           old=cell.old, new=cell.new, compared_with=where))
+        comparisons.append({"month": month.label, "compared_with": compared, "tables": tables})
+    section = {
+        "note": ("the recipient's earlier months recomputed on this run's warehouse as of, "
+                 "against the last transmission of each month; a cell absent is zero"),
+        "months": [m.label for m in months],
+        "summary": {"cells_revised": len(revised),
+                    "cells_changed": sum(c.old is not None and c.new is not None
+                                         for c in revised),
+                    "cells_added": sum(c.old is None for c in revised),
+                    "cells_removed": sum(c.new is None for c in revised)},
+        "comparisons": comparisons,
+    }
+    return section, revised
+
+
+def compared_months(section: Mapping[str, Any]) -> list[str]:
+    """One line per earlier month of an :data:`EARLIER_MONTHS` section: what it was compared
+    with (the revisions sheet of the recipient's workbook says it)."""
+    lines = []
+    for comparison in section.get("comparisons", []):
+        against = comparison.get("compared_with")
+        lines.append(f"{comparison['month']}: against the run {against.get('run_id')} of "
+                     f"{against.get('period')} (as of {against.get('as_of')})" if against else
+                     f"{comparison['month']}: no published run transmitted it, not compared")
+    return lines
+
+
 def write_revisions(stage: Path, tables: Sequence[Table], published: Path, *, period: str,
-                    run_id: str, as_of: str) -> dict[str, Any]:
+                    run_id: str, as_of: str,
+                    earlier: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Write ``validation/revisions.json`` and ``validation/revisions.html`` into the staging
     folder ``stage``, comparing ``tables`` with the run published at ``published`` (if any).
-    Reads the published run, never writes to it. Returns the document."""
+    Reads the published run, never writes to it. ``earlier``: the :data:`EARLIER_MONTHS`
+    section, added as it is when given. Returns the document."""
     new = tables_cells(tables)
     previous: dict[str, Any] | None = None
     revisions: list[TableRevision] = []
@@ -255,6 +370,8 @@ def write_revisions(stage: Path, tables: Sequence[Table], published: Path, *, pe
             previous["error"] = f"the published run cannot be read: {exc}"
     doc = revisions_document(revisions, period=period, run_id=run_id, as_of=as_of,
                              previous=previous)
+    if earlier is not None:
+        doc[EARLIER_MONTHS] = dict(earlier)
     write_json(doc, stage / REVISIONS_JSON)
     write_text(revisions_html(doc), stage / REVISIONS_HTML)
     s = doc["summary"]

@@ -42,7 +42,14 @@ from asylstat.dataflows.dublin import replies, requests_sent, transfers, unilate
 from asylstat.dataflows.pending import ASYPENCTZM, EARLIEST_OPEN, pending_persons
 from asylstat.dataflows.stages import AWAIT_FIRST, stage_on
 from asylstat.dataflows.withdrawals import EARLIEST_WITHDRAWAL, WITHDR, withdrawn_persons
-from asylstat.declaration import TOTAL, UNPUBLISHED, Equals, Within, margins_of
+from asylstat.declaration import (
+    TOTAL,
+    UNPUBLISHED,
+    Equals,
+    RecipientWorkbook,
+    Within,
+    margins_of,
+)
 from asylstat.derive import union_all, with_citizen, with_person
 from asylstat.domains import Domain
 from asylstat.periods import Period
@@ -270,4 +277,17 @@ EPS_DUB = CubeSpec(
 #: the EPS indicators, in the order of statistics.md
 EPS_TABLES = (EPS_APP, EPS_UAM, EPS_ACCESS, EPS_WITH, EPS_DEC, EPS_PEND, EPS_DUB)
 
-DOMAIN = Domain("eps", "70_eps.ipynb", tables=EPS_TABLES)
+#: outputs.md: ``transmission/euaa/EPS_<PERIOD>.xlsx``, the same figures as the EUAA's monthly
+#: workbook; a monthly run also recomputes the two months before its own (issue 13, item 3:
+#: the EUAA accepts revised months) and lists what changed since they were transmitted
+WORKBOOK = RecipientWorkbook(
+    kind="euaa", stem="EPS", title="EUAA early warning and preparedness system (EPS), Belgium",
+    code_order={APPLICANT.name: (TOTAL, FIRST_TIME, REPEATED),
+                STEP.name: tuple(EPS_STEPS.values()),
+                WITHDR.name: (TOTAL, "EXPL", "IMPL", "UNK"),
+                DECISION.name: (TOTAL, "POS", "POS_RFG", "POS_SPROT", "POS_HUM", "NEG"),
+                DURATION.name: (TOTAL, "M_LT6", "M_GE6"),
+                INDICATOR.name: ("REQ", "ACC", "REJ", "ART17", "TRF")},
+    revised_months=2)
+
+DOMAIN = Domain("eps", "70_eps.ipynb", tables=EPS_TABLES, workbook=WORKBOOK)
