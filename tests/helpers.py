@@ -58,6 +58,7 @@ REPRESENTATIVE: frozenset[str] = frozenset({
     "MIGR_EIRTN1",              # returns: decisions joined, destinations, the latest return
     "FX_RDEC",                  # return decisions per month: the earliest, Frontex grounds
     "NAT_RETURN_RATE",          # returns: cohort quarters by CASE, first return (MIN), casts
+    "EPS_PEND",                 # EPS: open applications by their stage on the last day
 })
 
 #: the representative tables a run of each kind makes (Dublin tables: national monthly names
