@@ -35,7 +35,7 @@ FORMATS = {"period.quarter": {"quarter", "year", "name"}}
 #: legal references are names, and may hold digits
 REFERENCES = ("ref.regulation", "ref.dublin", "ref.sovereignty")
 _ID = re.compile(r"[\"']((?:report|format|period|chart|rate|change|kf|app|item|table|col|dec|"
-                 r"outcome|pen|wd|dub|rt|method|def|ref|country|cmp|nb|question)\.[A-Za-z_.]+)"
+                 r"outcome|pen|wd|dub|rt|eps|method|def|ref|country|cmp|nb|question)\.[A-Za-z_.]+)"
                  r"[\"']")
 #: the modules whose text comes from the catalogues: the report, and the domain notebooks'
 #: narratives (one narrative system for both)

@@ -26,6 +26,12 @@ RPT_RETURN_RATE        NAT_RETURN_RATE: the cohort effective-return rates     th
                        (``PCT1``) observed at the end of the period
 RPT_RATES              rates and changes in tenths of a percent (``PCT1``),   the period
                        computed from the exact figures above
+RPT_EPS                the EUAA's view (EPS): applicants and repeated         comparison
+                       applicants, persons awaiting a first-instance
+                       decision and those waiting six months or more (at
+                       the period's end), first-instance decisions and
+                       their refugee and subsidiary-protection parts
+RPT_EPS_RATES          the EPS shares and recognition rate (``PCT1``)         comparison
 =====================  =====================================================  ==============
 
 The comparison periods of a period P are P itself, the period before it and the same period a
@@ -51,6 +57,7 @@ from asylstat.dataflows.decisions import ASYDCFSTQ
 from asylstat.dataflows.dimensions import CITIZEN, margin_code
 from asylstat.dataflows.dublin import DECISION as DUBLIN_DECISION
 from asylstat.dataflows.dublin import DUBDI, DUBDO, DUBRI, DUBRO, DUBTI, DUBTO
+from asylstat.dataflows.eps import EPS_APP, EPS_DEC, EPS_PEND
 from asylstat.dataflows.pending import ASYPENCTZM
 from asylstat.dataflows.returns import EIORD1, EIRT_TYPE, NAT_DEPARTURES, NAT_RETURN_RATE
 from asylstat.dataflows.withdrawals import ASYWITHM
@@ -237,6 +244,83 @@ def _dublin_disclosure() -> Disclosure:
     return disclosure
 
 
+#: RPT_EPS ``measure``: (code, EPS table, the codes of its cell besides citizenship TOTAL,
+#: whether it is a stock read at the period's last month)
+EPS_MEASURES: tuple[tuple[str, CubeSpec, Mapping[str, str], bool], ...] = (
+    ("APP_TOTAL", EPS_APP, {"applicant": "TOTAL"}, False),
+    ("APP_REP", EPS_APP, {"applicant": "REP"}, False),
+    ("PEND_TOTAL", EPS_PEND, {"duration": "TOTAL"}, True),
+    ("PEND_GE6", EPS_PEND, {"duration": "M_GE6"}, True),
+    ("DEC_TOTAL", EPS_DEC, {"decision": "TOTAL"}, False),
+    ("DEC_POS_RFG", EPS_DEC, {"decision": "POS_RFG"}, False),
+    ("DEC_POS_SPROT", EPS_DEC, {"decision": "POS_SPROT"}, False),
+)
+#: RPT_EPS_RATES: indicator → (numerator measures, denominator measure); the recognition
+#: rate in EPS terms leaves humanitarian status out of the numerator (statistics.md, EPS)
+EPS_RATES: dict[str, tuple[tuple[str, ...], str]] = {
+    "REPEATED_SHARE": (("APP_REP",), "APP_TOTAL"),
+    "BACKLOG_GE6_SHARE": (("PEND_GE6",), "PEND_TOTAL"),
+    "RECOGNITION_WITHOUT_HUM": (("DEC_POS_RFG", "DEC_POS_SPROT"), "DEC_TOTAL"),
+}
+
+
+def eps_tables(snap: Snapshot, periods: Sequence[Period]) -> list[Table]:
+    """RPT_EPS (persons, rounded for the public as every count of persons) and RPT_EPS_RATES
+    (tenths of a percent, from the exact figures), for ``periods``: the EPS tables built for
+    the periods themselves (a person once in a quarter or a year, as every report table),
+    the pending ones on each period's last month."""
+    from asylstat.cube import build_cube
+
+    ends = {p: p.months()[-1] for p in periods}
+    built = {EPS_APP.name: build_cube(EPS_APP, snap, periods),
+             EPS_DEC.name: build_cube(EPS_DEC, snap, periods),
+             EPS_PEND.name: build_cube(EPS_PEND, snap, sorted(set(ends.values()),
+                                                              key=lambda m: m.start))}
+    figures: dict[tuple[str, str], int] = {}
+    for code, spec, fixed, stock in EPS_MEASURES:
+        for p in periods:
+            figures[(code, p.label)] = value(built[spec.name],
+                                             ends[p].label if stock else p.label, **fixed)
+    counts = pd.DataFrame([(c, p, v) for (c, p), v in figures.items() if v],
+                          columns=["measure", "TIME_PERIOD", "OBS_VALUE"])
+    rates = []
+    for indicator, (parts, whole) in EPS_RATES.items():
+        for p in periods:
+            tenths = tenths_of_percent(sum(figures[(m, p.label)] for m in parts),
+                                       figures[(whole, p.label)])
+            if tenths is not None:
+                rates.append((indicator, CITIZEN.total, p.label, tenths))
+    rated = pd.DataFrame(rates, columns=["indicator", "citizen", "TIME_PERIOD", "OBS_VALUE"])
+    out = []
+    for frame, dims in ((counts, ("measure",)), (rated, ("indicator", "citizen"))):
+        frame = frame.sort_values([*dims, "TIME_PERIOD"], kind="stable")
+        frame["OBS_VALUE"] = frame["OBS_VALUE"].astype("int64")
+        out.append(frame.reset_index(drop=True).astype({d: object for d in dims}))
+    freq = periods[-1].freq
+    return [
+        Table(name="RPT_EPS", title="The EUAA's early-warning view (EPS)",
+              definition=(
+                  f"Persons, as the EPS tables ({EPS_APP.name}, {EPS_PEND.name}, "
+                  f"{EPS_DEC.name}) over the period ({_ONCE}): APP_TOTAL applicants, APP_REP "
+                  "repeated applicants (an earlier application exists, whatever its legal "
+                  "type); PEND_TOTAL persons awaiting a first-instance decision on the last "
+                  "day of the period, PEND_GE6 those whose application was lodged six months "
+                  "or more before; DEC_TOTAL persons with a first-instance decision, "
+                  "DEC_POS_RFG refugee status, DEC_POS_SPROT subsidiary protection."),
+              kind="national", freq=freq, unit="PER", dimensions=("measure",), data=out[0]),
+        Table(name="RPT_EPS_RATES", title="The EUAA's early-warning view: shares and rate",
+              definition=(
+                  "From the exact figures of RPT_EPS, in tenths of a percent, rounded half "
+                  "away from zero: REPEATED_SHARE = APP_REP / APP_TOTAL; BACKLOG_GE6_SHARE = "
+                  "PEND_GE6 / PEND_TOTAL; RECOGNITION_WITHOUT_HUM = (DEC_POS_RFG + "
+                  "DEC_POS_SPROT) / DEC_TOTAL, the recognition rate in EPS terms (humanitarian "
+                  "status not counted as recognition). A rate whose denominator is zero is "
+                  "not listed."),
+              kind="national", freq=freq, unit="PCT1", dimensions=("indicator", "citizen"),
+              data=out[1], disclosure="exact"),
+    ]
+
+
 def build_report_basis(snap: Snapshot, period: Period) -> list[Table]:
     """Every ``RPT_*`` table but RPT_RATES, for a report of ``period`` (module docstring)."""
     rp = ReportPeriods.of(period)
@@ -245,6 +329,7 @@ def build_report_basis(snap: Snapshot, period: Period) -> list[Table]:
               for sel in SELECTIONS]
     tables.append(dublin_table(snap, rp.comparison))
     tables.append(return_rate_table(snap, period))
+    tables += eps_tables(snap, rp.comparison)
     log.info("report basis: %d tables for %s", len(tables), period.label)
     return tables
 

@@ -32,7 +32,7 @@ from asylstat.tables import Table
 log = logging.getLogger(__name__)
 
 SECTIONS = ("title", "key_figures", "applicants", "decisions", "pending", "withdrawals",
-            "dublin", "returns", "method")
+            "dublin", "returns", "eps", "method")
 TOP_CITIZENSHIPS = 10
 TOP_IN_SENTENCE = 3
 TOP_PARTNERS = 10
@@ -102,16 +102,17 @@ class Report:
         number = int(frame["OBS_VALUE"].iloc[0]) if len(frame) else 0
         return Fact(table, (*key, period), number, tab.unit)
 
-    def rate(self, indicator: str, period: str, citizen: str = "TOTAL") -> Fact | None:
-        """A rate of RPT_RATES, or ``None`` when not applicable (not listed: zero
-        denominator)."""
-        tab = self.public["RPT_RATES"]
+    def rate(self, indicator: str, period: str, citizen: str = "TOTAL",
+             table: str = "RPT_RATES") -> Fact | None:
+        """A rate of RPT_RATES (or of another rates ``table``: RPT_EPS_RATES), or ``None``
+        when not applicable (not listed: zero denominator)."""
+        tab = self.public[table]
         data = tab.data
         frame = data[(data["indicator"] == indicator) & (data["citizen"] == citizen)
                      & (data["TIME_PERIOD"] == period)]
         if not len(frame):
             return None
-        return Fact("RPT_RATES", (indicator, citizen, period), int(frame["OBS_VALUE"].iloc[0]),
+        return Fact(table, (indicator, citizen, period), int(frame["OBS_VALUE"].iloc[0]),
                     "PCT1")
 
     def stock(self, period: str) -> Fact:
@@ -481,6 +482,43 @@ class Report:
                    *[self.t.html(f"col.rt.after.{k}") for k in range(RATE_AFTER_QUARTERS + 1)]]
         parts.append(self.table(self.t.html("rt.rate_caption"), headers, rows))
         return parts
+
+    def _eps(self) -> str:
+        """The EUAA's view (statistics.md, EPS): repeated applicants, the first-instance
+        backlog and its part waiting six months or more, the recognition rate without
+        humanitarian status; one paragraph and a small table over the comparison periods."""
+        p = self.p
+
+        def eps(code: str, period: str = p) -> Fact:
+            return self.cell("RPT_EPS", period, measure=code)
+
+        def share(indicator: str, period: str = p) -> str:
+            return self.rate_html(self.rate(indicator, period, table="RPT_EPS_RATES"))
+
+        applicants = eps("APP_TOTAL")
+        parts = [self.heading(2, "eps.heading"),
+                 self.para("eps.sentence", applicants.value, in_period=self.phrase("in", p),
+                           applicants=self.n(applicants), repeated=self.n(eps("APP_REP")),
+                           repeated_share=share("REPEATED_SHARE"),
+                           at_end=self.phrase("end", p), backlog=self.n(eps("PEND_TOTAL")),
+                           over_six=self.n(eps("PEND_GE6")),
+                           over_six_share=share("BACKLOG_GE6_SHARE"),
+                           recognition=share("RECOGNITION_WITHOUT_HUM"),
+                           recognition_all=self.rate_html(self.rate("RECOGNITION", p)))]
+        periods = [q.label for q in self.rp.comparison]
+        rows = [[self.t.html("eps.row.repeated"), *[self.n(eps("APP_REP", q)) for q in periods]],
+                [self.t.html("eps.row.repeated_share"),
+                 *[share("REPEATED_SHARE", q) for q in periods]],
+                [self.t.html("eps.row.backlog"), *[self.n(eps("PEND_TOTAL", q)) for q in periods]],
+                [self.t.html("eps.row.backlog_long"),
+                 *[self.n(eps("PEND_GE6", q)) for q in periods]],
+                [self.t.html("eps.row.recognition"),
+                 *[share("RECOGNITION_WITHOUT_HUM", q) for q in periods]]]
+        parts.append(self.table(self.t.html("eps.caption"),
+                                [self.t.html("kf.indicator"), *[self.per(q) for q in periods]],
+                                rows))
+        parts.append(self.para("eps.note"))
+        return self.section_html("eps", "".join(parts))
 
     def _method(self) -> str:
         stamp = self.as_of.strftime("%Y-%m-%dT%H:%M:%SZ")
