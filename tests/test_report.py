@@ -141,6 +141,39 @@ def test_rates_worked_out_by_hand(basis):
     assert ("RECOGNITION", "2024-Q2") not in listed   # no decision in Q2 2024
 
 
+def test_the_eps_view_worked_out_by_hand(basis):
+    eps, rates = basis["RPT_EPS"], basis["RPT_EPS_RATES"]
+
+    def measure(code, period="2024-Q3"):
+        return cell(eps, period, measure=code)
+
+    # Q3 2024: 8 applicants, of whom p8 is repeated (his March 2023 application); p1…p7 are
+    # first-time
+    assert (measure("APP_TOTAL"), measure("APP_REP")) == (8, 1)
+    # 30 September 2024, awaiting a first-instance decision: p1…p6, p8 (August), p13 = 8 (the
+    # Dublin requests of p1…p4 keep them at first instance); six months or more: only p13
+    # (lodged 2 August 2023; the latest lodging date six months before is 31 March 2024)
+    assert (measure("PEND_TOTAL"), measure("PEND_GE6")) == (8, 1)
+    # decisions: p9 refugee, p10 subsidiary protection, p11 and p12 rejected
+    assert [measure(c) for c in ("DEC_TOTAL", "DEC_POS_RFG", "DEC_POS_SPROT")] == [4, 1, 1]
+    # Q2 2024: p9, p10, p11 lodged, none repeated; on 30 June p9…p13 awaited a decision,
+    # p12 and p13 for ten months; no decision in Q2
+    assert [measure(c, "2024-Q2") for c in ("APP_TOTAL", "APP_REP", "PEND_TOTAL", "PEND_GE6",
+                                            "DEC_TOTAL")] == [3, 0, 5, 2, 0]
+    # Q3 2023: p12 and p13 lodged in August, pending on 30 September for two months
+    assert [measure(c, "2023-Q3") for c in ("APP_TOTAL", "PEND_TOTAL", "PEND_GE6")] == [2, 2, 0]
+
+    def rate(indicator, period="2024-Q3"):
+        return cell(rates, period, indicator=indicator, citizen="TOTAL")
+
+    assert rate("REPEATED_SHARE") == 125            # 1 / 8
+    assert rate("BACKLOG_GE6_SHARE") == 125         # 1 / 8
+    assert rate("RECOGNITION_WITHOUT_HUM") == 500   # (1 + 1) / 4
+    assert rate("BACKLOG_GE6_SHARE", "2024-Q2") == 400  # 2 / 5
+    listed = set(zip(rates.data["indicator"], rates.data["TIME_PERIOD"], strict=True))
+    assert ("RECOGNITION_WITHOUT_HUM", "2024-Q2") not in listed  # no decision: no rate
+
+
 def plain(markup: str) -> str:
     """The text of some HTML, with no-break and narrow no-break spaces as plain spaces."""
     text = htmllib.unescape(re.sub(r"<[^>]+>", "", markup))
@@ -185,6 +218,21 @@ def test_sentences_quote_the_rounded_figures_in_each_language(reports):
         reports["en"][1]["dublin"])
     assert "Belgian requests went mainly to Germany (3) and France (1)." in plain(
         reports["en"][1]["dublin"])
+
+
+def test_the_eps_paragraph_quotes_rounded_figures_in_each_language(reports):
+    # 8 applicants → 10, 1 repeated → 0 (12.5 % from the exact figures); 8 awaiting → 10,
+    # 1 for six months or more → 0 (12.5 %); recognition without humanitarian status 50.0 %,
+    # the same as with it here (no humanitarian status granted)
+    en = plain(reports["en"][1]["eps"])
+    assert ("Of the 10 applicants in Q3 2024, 0 had applied before (12.5%), whether or not the "
+            "new application was legally a subsequent one. 10 persons were awaiting a "
+            "first-instance decision at the end of Q3 2024, 0 of them for six months or more "
+            "(12.5%). Leaving humanitarian status out, the recognition rate was 50.0% (against "
+            "50.0% with it).") in en
+    assert "Recognition rate without humanitarian status" in en
+    assert "taux de reconnaissance était de 50,0 %" in plain(reports["fr"][1]["eps"])
+    assert "erkenningsgraad 50,0%" in plain(reports["nl"][1]["eps"])
 
 
 _FIGURE = re.compile(r'<data value="(-?\d+)" data-table="(\w+)" data-key="([^"]*)">([^<]*)</data>')
