@@ -390,3 +390,37 @@ def test_a_broken_consistency_rule_is_an_error(snapshot_of):
     results = {r.rule: r for r in validate_outputs([broken, estat], spec_of)}
     rule = results["EPS_APP.equals.MIGR_ASYAPPCTZM"]
     assert (rule.severity, rule.status, rule.count) == ("error", "fail", 1)
+
+
+# ---------------------------------------------------------------- the notebook's narrative
+
+def test_the_eps_notebook_narrative_quotes_each_month():
+    # July: 3 applicants, 1 repeated; 2 withdrawn; 4 decided; 10 pending, 3 for six months
+    # or more; Dublin: 5 requests, 1 transfer. August: only 1 applicant (singular form).
+    import pandas as pd
+
+    from asylstat.report import eps as report
+    from asylstat.tables import Table
+
+    def made(spec, rows):
+        data = pd.DataFrame(rows, columns=[*spec.dimension_names, "TIME_PERIOD", "OBS_VALUE"])
+        return Table(name=spec.name, title="t", definition="d.", kind="euaa", freq="M",
+                     unit=spec.unit, dimensions=spec.dimension_names,
+                     data=data.astype({"OBS_VALUE": "int64"}))
+
+    tables = [
+        made(EPS_APP, [("TOTAL", "TOTAL", "2024-07", 3), ("TOTAL", "REP", "2024-07", 1),
+                       ("TOTAL", "TOTAL", "2024-08", 1)]),
+        made(EPS_WITH, [("TOTAL", "TOTAL", "2024-07", 2)]),
+        made(EPS_DEC, [("TOTAL", "TOTAL", "2024-07", 4)]),
+        made(EPS_PEND, [("TOTAL", "TOTAL", "2024-07", 10), ("TOTAL", "M_GE6", "2024-07", 3)]),
+        made(EPS_DUB, [("TOTAL", "REQ", "2024-07", 5), ("TOTAL", "TRF", "2024-07", 1)])]
+    lines = report.narrative_for(tables).splitlines()
+    assert lines[0] == (
+        "- **July 2024**: 3 applicants (1 repeated); 2 withdrawals awaiting a first-instance "
+        "decision; 4 first-instance decisions; 10 persons awaiting a first-instance decision "
+        "at the end of the month, 3 for six months or more; outgoing Dublin: 5 requests, 1 "
+        "transfers.")
+    assert lines[1].startswith("- **August 2024**: 1 applicant (0 repeated)")
+    assert report.narrative_for([]) == "- The EPS tables are monthly: an annual run makes none."
+    assert report.chart_for(tables) is not None and report.chart_for([]) is None

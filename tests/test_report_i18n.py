@@ -40,7 +40,7 @@ _ID = re.compile(r"[\"']((?:report|format|period|chart|rate|change|kf|app|item|t
 #: the modules whose text comes from the catalogues: the report, and the domain notebooks'
 #: narratives (one narrative system for both)
 SOURCES = ("narrative.py", "charts.py", "i18n.py", "applications.py", "pending.py",
-           "withdrawals.py", "decisions.py", "dublin.py", "returns.py",
+           "withdrawals.py", "decisions.py", "dublin.py", "returns.py", "eps.py",
            # the answers to ad-hoc questions (issue 14) use the same catalogues
            "../questions/documents.py")
 
