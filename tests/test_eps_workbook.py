@@ -195,6 +195,10 @@ def test_a_correction_between_two_as_of_instants_is_listed(snapshot_of, tmp_path
     assert written == doc
     assert written[EARLIER_MONTHS]["summary"]["cells_revised"] == 12
     assert {"period", "run_id", "as_of", "previous", "note", "summary", "tables"} <= set(written)
+    page = (stage / "validation" / "revisions.html").read_text()
+    assert "Earlier months: revisions to resend" in page
+    assert "2024-06, no published run transmitted it: not compared" in page
+    assert "<td>EPS_APP</td><td>citizen=SY, applicant=TOTAL, TIME_PERIOD=2024-07</td>" in page
 
     # the workbook's revisions sheet lists the twelve cells
     lines = compared_months(section)

@@ -202,6 +202,32 @@ def _value(v: int | None) -> str:
     return "—" if v is None else f"{v:,}"
 
 
+def _earlier_months_html(section: Mapping[str, Any] | None) -> list[str]:
+    """The :data:`EARLIER_MONTHS` section for a person: per month, what it was compared with,
+    then every revised cell (none when the run compared no earlier month)."""
+    if not section:
+        return []
+    e = html.escape
+    s = section["summary"]
+    lines = [f"<h2 id='{EARLIER_MONTHS}'>Earlier months: revisions to resend</h2>"
+             f"<p>{e(str(section['note']))}: {s['cells_revised']} cell(s) revised.</p>"]
+    for comparison in section["comparisons"]:
+        against = comparison.get("compared_with")
+        where = (f"against the run <code>{e(str(against.get('run_id')))}</code> of "
+                 f"{e(str(against.get('period')))}" if against else
+                 "no published run transmitted it: not compared")
+        rows = "\n".join(
+            f"<tr class='{e(c['change'])}'><td>{e(t['table'])}</td><td>{e(_key_text(c))}</td>"
+            f"<td class='n'>{_value(c['old'])}</td><td class='n'>{_value(c['new'])}</td>"
+            f"<td class='n'>{c['difference']:+,}</td></tr>"
+            for t in comparison["tables"] for c in t.get("cells", []))
+        lines.append(f"<h3>{e(comparison['month'])}, {where}</h3>"
+                     + (f"<table><thead><tr><th>table</th><th>cell</th><th>transmitted</th>"
+                        f"<th>now</th><th>difference</th></tr></thead><tbody>\n{rows}\n"
+                        "</tbody></table>" if rows else "<p>No cell differs.</p>"))
+    return lines
+
+
 def revisions_html(doc: Mapping[str, Any]) -> str:
     """The page a statistician reads: one line per table, then the cells of each revised one."""
     e = html.escape
@@ -243,6 +269,7 @@ def revisions_html(doc: Mapping[str, Any]) -> str:
                      f"<th>now</th><th>difference</th></tr></thead><tbody>\n{body}\n"
                      "</tbody></table>"
                      + (f"<p>… and {more} more cells in revisions.json.</p>" if more else ""))
+    lines += _earlier_months_html(doc.get(EARLIER_MONTHS))
     title = f"Revisions of {doc['period']}, run {doc['run_id']}"
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{e(title)}</title>
