@@ -235,5 +235,9 @@ def test_a_quarterly_run_writes_the_seven_eps_files_and_the_workbook(quarterly_r
                                                     values_only=True)][0]
     assert months == ("citizen", "2024-07", "2024-08", "2024-09")
     book.close()
-    # never in a public file
-    assert not [p for p in (quarterly_run.period_dir / "public").rglob("*EPS*")]
+    # the EPS tables are in no public file (the report's rounded RPT_EPS figures are)
+    public = quarterly_run.period_dir / "public"
+    assert not list(public.rglob("EPS_*"))
+    book = openpyxl.load_workbook(public / "2024-Q3_public.xlsx", read_only=True)
+    assert not [name for name in book.sheetnames if name.startswith("EPS_")]
+    book.close()
