@@ -178,7 +178,8 @@ def _eurostat_total(spec: CubeSpec) -> dict[str, str]:
     """Every dimension of ``spec`` but ``citizen`` at its margin: the cells an EPS table's
     citizenship totals are checked against."""
     fixed = margins_of(spec, free=(CITIZEN.name,))
-    assert fixed is not None  # the Eurostat person tables have no stratum
+    if fixed is None:
+        raise ValueError(f"{spec.name} has a stratum: no total by citizenship to compare with")
     return fixed
 
 
