@@ -196,7 +196,12 @@ def warehouse_work(snap: Snapshot, params: RunParameters, run_id: str | None = N
 
 def execute_notebook(domain_name: str, params: RunParameters, out_dir: Path,
                      shared_snapshot: Path | None = None) -> Path:
-    """Execute one domain notebook with papermill; the executed copy is the audit trail."""
+    """Execute one domain notebook with papermill; the executed copy is the audit trail.
+
+    The notebook gets the run's parameters, its output folder (absolute: the notebook runs in
+    ``notebooks/``; each table's section compares it with the period's published run) and,
+    production's alone, the shared snapshot file: not in the notebook's parameters cell (a
+    hidden cell presets it empty), papermill injects it with the others (asylstat.notebook)."""
     import papermill as pm
 
     dom = domain(domain_name)
@@ -206,6 +211,7 @@ def execute_notebook(domain_name: str, params: RunParameters, out_dir: Path,
         parameters={"kind": params.kind, "period": params.period.label,
                     "dwh_url": params.dwh_url, "schema": params.schema,
                     "as_of": format_as_of(params.as_of),
+                    "output_dir": str(params.output_dir.resolve()),
                     "shared_snapshot": str(shared_snapshot or "")},
         kernel_name="python3", cwd=str(paths.notebooks_dir()), progress_bar=False,
         log_output=False)
