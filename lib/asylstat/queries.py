@@ -35,7 +35,7 @@ _TEMP = re.compile(r"\basylstat_([a-z0-9_]+)_[0-9a-f]{8}\b")
 #: an in-memory table as Ibis names it (a random suffix per process)
 _MEMTABLE = re.compile(r"\bibis_[a-z]+_memtable_[a-z0-9]+\b")
 #: a table named in a query: a quoted identifier, possibly qualified
-_NAMED = re.compile(r'"(asylstat_[a-z0-9_]+)"|"asylstat_shared"\."main"\."([a-z0-9_]+)"')
+_NAMED = re.compile(r'"asylstat_shared"\."main"\."([a-z0-9_]+)"|"(asylstat_[a-z0-9_]+)"')
 
 
 @dataclass(frozen=True)

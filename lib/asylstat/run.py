@@ -316,7 +316,8 @@ def write_outputs(staging: Path, params: RunParameters, tables: list[Table],
             write_text(national_csv_text(table), staging / "tables" / "national" /
                        f"{table.name}.csv")
     write_workbook(tables, staging / "tables" / f"{period}_tables.xlsx",
-                   title=f"Asylum statistics, Belgium, {period}", metadata=metadata)
+                   title=f"Asylum statistics, Belgium, {period}", metadata=metadata,
+                   definitions=True)
     quality_public = quality.public() if quality is not None else None
     comparisons = warnings.public()["comparisons"] if warnings is not None else None
     write_json({"period": period, "as_of": metadata["as_of"],
