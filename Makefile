@@ -67,9 +67,9 @@ ask: $(STAMP) ## answer a question: make ask QUESTION=questions/examples/afghan_
 demo-dwh: $(STAMP) ## rebuild the demonstration warehouse data/demo.duckdb
 	$(BIN)/asylstat demo-dwh
 
-lab: $(STAMP) ## JupyterLab on the notebooks, with the project's kernel
+lab: $(STAMP) ## JupyterLab on the notebooks (also as root; prints its address and token)
 	test -f data/demo.duckdb || $(BIN)/asylstat demo-dwh
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	JUPYTER=$(BIN)/jupyter scripts/lab.sh
 
 # The test lanes (README, "Tests"). make check: while developing, no browser, no database
 # started, no notebook executed (a PostgreSQL server already named by ASYLSTAT_TEST_PG_URL is
