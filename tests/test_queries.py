@@ -127,3 +127,29 @@ def test_sql_of_a_production_notebook_lists_the_shared_derivations(tmp_path, sna
     views = dict(text.views)
     assert {"withdrawals", "persons", "applications"} <= set(views)
     assert '"withdrawal"' in views["withdrawals"]
+
+
+def test_sql_is_the_same_in_two_processes(snapshot_of):
+    # the run's workbook holds the SQL and verify compares it cell by cell with a re-run: a
+    # new process has other string hashes (Ibis writes EXCLUDE lists in set order), other
+    # temporary and in-memory table names
+    import os
+    import subprocess
+    import sys
+
+    url = snapshot_of(ROWS).warehouse.url
+    script = (
+        "from datetime import datetime\n"
+        "from asylstat.dataflows.withdrawals import ASYWITHM\n"
+        "from asylstat.domains import build_table\n"
+        "from asylstat.periods import Period\n"
+        "from asylstat.queries import table_sql\n"
+        "from asylstat.warehouse.connect import connect\n"
+        "from asylstat.warehouse.snapshot import Snapshot\n"
+        f"snap = Snapshot(connect({url!r}), datetime(2030, 1, 1))\n"
+        "build_table(ASYWITHM, snap, Period('Q', 2024, 3))\n"
+        "print(table_sql(ASYWITHM, snap, Period('Q', 2024, 3)).script())\n")
+    texts = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            check=True, env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+             for seed in ("1", "2")]
+    assert "EXCLUDE" in texts[0] and texts[0] == texts[1]

@@ -34,6 +34,9 @@ from asylstat.warehouse.snapshot import Snapshot
 _TEMP = re.compile(r"\basylstat_([a-z0-9_]+)_[0-9a-f]{8}\b")
 #: an in-memory table as Ibis names it (a random suffix per process)
 _MEMTABLE = re.compile(r"\bibis_[a-z]+_memtable_[a-z0-9]+\b")
+#: DuckDB's ``* EXCLUDE (...)``: Ibis lists the dropped columns in set order, which changes
+#: from one process to the next (string hashing); the order means nothing
+_EXCLUDE = re.compile(r"EXCLUDE \(([^()]*)\)")
 #: a table named in a query: a quoted identifier, possibly qualified
 _NAMED = re.compile(r'"asylstat_shared"\."main"\."([a-z0-9_]+)"|"(asylstat_[a-z0-9_]+)"')
 
@@ -85,9 +88,11 @@ def _memtable_names(expr: ibis.Table) -> dict[str, str]:
 
 
 def normalise(sql: str, memtables: dict[str, str]) -> str:
-    """``sql`` with stable table names: temporary tables without their random suffix, in-memory
-    tables named by a digest of their content."""
+    """``sql`` the same in every run: temporary tables without their random suffix, in-memory
+    tables named by a digest of their content, the columns of each ``EXCLUDE`` sorted."""
     sql = _MEMTABLE.sub(lambda m: memtables.get(m.group(0), "memtable"), sql)
+    sql = _EXCLUDE.sub(lambda m: "EXCLUDE (" + ", ".join(
+        sorted(c.strip() for c in m.group(1).split(","))) + ")", sql)
     return _TEMP.sub(lambda m: f"asylstat_{m.group(1)}", sql)
 
 
