@@ -54,9 +54,11 @@ def test_stock_flow_measures_side_by_side_never_summed(stock_flow):
     # measure is a stratum: its five values are rows, with no total row (the old summary
     # showed July as 2 + 3 + 2 + 2 + 1 = 10, a number that means nothing); channel is fixed
     # at its total (every channel here is TERRITORY, so TOTAL = TERRITORY)
+    # rows in the measure's reading order: the stock at the start, the flows, the stock at
+    # the end, the difference
     expected = pd.DataFrame(
-        {"2024-07": [2, 1, 3, 2, 2], "2024-08": [0, 0, 0, 2, 2]},
-        index=pd.Index(["CLOSED", "DIFFERENCE", "LODGED", "OPEN_END", "OPEN_START"],
+        {"2024-07": [2, 3, 2, 2, 1], "2024-08": [2, 0, 0, 2, 0]},
+        index=pd.Index(["OPEN_START", "LODGED", "CLOSED", "OPEN_END", "DIFFERENCE"],
                        name="measure"), dtype="Int64")
     expected.columns.name = "TIME_PERIOD"
     pd.testing.assert_frame_equal(pv.frame, expected, check_index_type=False,
@@ -98,10 +100,10 @@ def test_registration_delays_quantiles_never_summed(snapshot_of):
     pv = pivot(table, NAT_REGISTRATION_DELAYS.dimensions, [JUL, AUG])
     na = pd.NA
     expected = pd.DataFrame(
-        {"2024-07": [3, 2, 41, 4, 1, 40], "2024-08": [1, 27, 27, na, na, na]},
+        {"2024-07": [4, 1, 40, 3, 2, 41], "2024-08": [na, na, na, 1, 27, 27]},
         index=pd.MultiIndex.from_tuples(
-            [("LODGED", "N"), ("LODGED", "P50"), ("LODGED", "P90"),
-             ("REGISTERED", "N"), ("REGISTERED", "P50"), ("REGISTERED", "P90")],
+            [("REGISTERED", "N"), ("REGISTERED", "P50"), ("REGISTERED", "P90"),
+             ("LODGED", "N"), ("LODGED", "P50"), ("LODGED", "P90")],
             names=["step", "stat"]), dtype="Int64")
     expected.columns.name = "TIME_PERIOD"
     pd.testing.assert_frame_equal(pv.frame, expected, check_index_type=False,

@@ -59,6 +59,10 @@ class Dimension:
     hidden: frozenset[str] = frozenset()
     #: False when the total is not the sum of the parts (``applicant``: FRST + SSEQ <= TOTAL)
     partition: bool = True
+    #: the order a reader takes the base codes in, in views such as the notebooks' pivots
+    #: (:mod:`asylstat.pivot`): a stock before its flows; codes not listed follow in ASCII
+    #: order. It changes no figure and no file.
+    reading_order: tuple[str, ...] = ()
 
     def rollup(self, base_code: str) -> tuple[str, ...]:
         own = () if base_code in self.hidden else (base_code,)

@@ -14,7 +14,8 @@ Which cells are shown (:func:`pivot`):
 - every other dimension is fixed at its margin code: the pivot shows the totals over it;
 - columns: the periods the run made the table for, months first, then the quarter or year
   (so that a period the run did not make is not shown as a column of zeros);
-- rows in code order (plain ASCII, as the transmission files), the margin codes last: the
+- rows in the dimension's reading order (a stock, then its flows: ``Dimension.reading_order``)
+  or else in code order (plain ASCII, as the transmission files), the margin codes last: the
   sub-totals, then the total.
 
 A cell absent from a table of counts is zero (statistics.md, "Cells"); a measure (days, a
@@ -82,9 +83,12 @@ def period_order(periods: Sequence[Period]) -> list[str]:
 
 def _code_order(codes: Sequence[str], dim: DimensionLike, margins: frozenset[str]
                 ) -> list[str]:
-    """Base codes in ASCII order, then the sub-totals, then the dimension's total."""
+    """Base codes in the dimension's reading order (``Dimension.reading_order``; the others in
+    ASCII order after them), then the sub-totals, then the dimension's total."""
     total = dim.total
-    base = sorted((c for c in codes if c not in margins), key=lambda c: c.encode())
+    first = {code: n for n, code in enumerate(getattr(dim, "reading_order", ()))}
+    base = sorted((c for c in codes if c not in margins),
+                  key=lambda c: (first.get(c, len(first)), c.encode()))
     subtotals = sorted((c for c in codes if c in margins and c != total),
                        key=lambda c: c.encode())
     return [*base, *subtotals, *([total] if total in codes else [])]

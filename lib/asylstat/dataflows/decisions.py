@@ -42,7 +42,7 @@ DECISION = Dimension("decision", parents={"POS_RFG": ("POS",), "POS_SPROT": ("PO
 #: ``NONE`` (appeals lodged or pending, which have no outcome) counts in TOTAL only
 OUTCOME = Dimension("outcome", hidden=frozenset({"NONE"}), partition=False)
 #: a stratum: each measure is a separate count
-MEASURE = Dimension("measure", total=None)
+MEASURE = Dimension("measure", total=None, reading_order=("LODGED", "DECIDED", "PENDING"))
 
 
 def decided_persons(snap: Snapshot, periods: Sequence[Period], instance: str,

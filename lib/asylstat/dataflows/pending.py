@@ -26,7 +26,8 @@ STAGE = Dimension("stage")
 #: time since lodging on day E: M_LT6, M6-11 (6 to under 12 months), M_GE12
 PENDING_DURATION = Dimension("duration")
 #: a stratum: each measure is a separate count of applications, side by side
-MEASURE = Dimension("measure", total=None)
+MEASURE = Dimension("measure", total=None,
+                    reading_order=("OPEN_START", "LODGED", "CLOSED", "OPEN_END", "DIFFERENCE"))
 
 
 def lodged_on_or_before(end: date, months: int) -> date:
