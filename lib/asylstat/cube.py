@@ -117,6 +117,10 @@ class CubeSpec:
     disclosure: Disclosure = "rounded"
     #: what its cells satisfy beyond their margins (checked by :mod:`asylstat.checks.outputs`)
     invariants: tuple[Invariant, ...] = ()
+    #: True when it counts what stands on each period's last day (pending applications,
+    #: requests awaiting a reply) rather than what happened in the period: its months are
+    #: never added up, not even in a reader's view (:mod:`asylstat.report.readable`)
+    stock: bool = False
 
     def build(self, snap: Snapshot, periods: Sequence[Period]) -> Table:
         return build_cube(self, snap, periods)

@@ -162,7 +162,8 @@ NAT_APPEALS = CubeSpec(
         "invalid); PENDING appeals lodged on or before the last day E with no appeal decision "
         "dated on or before E. LODGED and PENDING have outcome TOTAL only."),
     kind="national", freq="M", due="months_and_run", unit="NR",
-    dimensions=(MEASURE, OUTCOME), records=appeal_records)
+    dimensions=(MEASURE, OUTCOME), records=appeal_records,
+    stock=True)
 
 
 def appeal_durations(snap: Snapshot, periods: Sequence[Period]) -> ibis.Table:

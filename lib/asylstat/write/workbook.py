@@ -462,9 +462,17 @@ def _write_definitions(ws: Worksheet, tables: Sequence[Table]) -> None:
     ws.freeze_panes = "A5"
 
 
+#: a sheet written before the table sheets: its title and the function that fills it
+ExtraSheet = tuple[str, Callable[[Worksheet], None]]
+
+
 def workbook_bytes(tables: Sequence[Table], *, title: str, metadata: Mapping[str, str],
-                   note: str = EXACT_FIGURES_NOTE, definitions: bool = False) -> bytes:
-    """The bytes of the workbook :func:`write_workbook` writes."""
+                   note: str = EXACT_FIGURES_NOTE, definitions: bool = False,
+                   views: Callable[[Sequence[str]], Sequence[ExtraSheet]] | None = None
+                   ) -> bytes:
+    """The bytes of the workbook :func:`write_workbook` writes. ``views``: given the table
+    sheets' names, the sheets to put between the "About" sheet and them (the public
+    workbooks' views of each table, :mod:`asylstat.report.readable`)."""
     names = sheet_names((t.name for t in tables),
                         reserved=(ABOUT_SHEET, DEFINITIONS_SHEET) if definitions
                         else (ABOUT_SHEET,))
@@ -474,6 +482,10 @@ def workbook_bytes(tables: Sequence[Table], *, title: str, metadata: Mapping[str
     about.title = ABOUT_SHEET
     sheets: list[tuple[Worksheet, Cells]] = []
     all_codes: set[str] = set()
+    extra = list(views(names)) if views is not None else []
+    extra_names = sheet_names((t for t, _ in extra), reserved=(ABOUT_SHEET, *names))
+    for (_, fill_sheet), extra_name in zip(extra, extra_names, strict=True):
+        fill_sheet(wb.create_sheet(title=extra_name))
     for table, name in zip(tables, names, strict=True):
         cells = table.cells.select(drop_zeros=False, allow_negative=True)
         distinct = _distinct_codes(cells)
