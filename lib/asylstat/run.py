@@ -24,7 +24,7 @@ parameters, or another run of the period in progress in the output folder (nothi
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -317,7 +317,7 @@ def write_outputs(staging: Path, params: RunParameters, tables: list[Table],
                        f"{table.name}.csv")
     write_workbook(tables, staging / "tables" / f"{period}_tables.xlsx",
                    title=f"Asylum statistics, Belgium, {period}", metadata=metadata,
-                   definitions=True)
+                   definitions=True, views=exact_views(tables))
     quality_public = quality.public() if quality is not None else None
     comparisons = warnings.public()["comparisons"] if warnings is not None else None
     write_json({"period": period, "as_of": metadata["as_of"],
@@ -352,6 +352,16 @@ def write_step(staging: Path, params: RunParameters, checked: CheckedWarehouse,
             revisions=revisions, recovered=tuple(recovered)), staging)
         counts["files"] = sum(1 for p in staging.rglob("*") if p.is_file())
     return Written(results=results, manifest=manifest)
+
+
+def exact_views(tables: Sequence[Table]) -> Callable[[Sequence[str]], list]:
+    """The audited workbook's first view of each table (:mod:`asylstat.report.readable`, in
+    English, exact figures) before its long form."""
+    from asylstat.report.i18n import Translator
+    from asylstat.report.readable import declared_dimensions, view_writers
+
+    return lambda names: view_writers(tables, names, Translator("en"), declared_dimensions,
+                                      lambda _table: False)
 
 
 # ----------------------------------------------------------------------- 7. the publish

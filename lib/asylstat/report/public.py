@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from asylstat.checks import RuleResult
-from asylstat.declaration import UNPUBLISHED, DimensionLike
+from asylstat.declaration import UNPUBLISHED
 from asylstat.report.rounding import BASE, round_to_base
 from asylstat.tables import Table
 from asylstat.write import workbook as xlsx
@@ -123,22 +123,6 @@ def public_csv_text(table: Table) -> str:
 WORKBOOK_SUFFIXES = {"en": "", "fr": "_fr", "nl": "_nl"}
 
 
-def _declared(table: Table) -> tuple[Sequence[DimensionLike], bool]:
-    """A public table's dimensions and whether it is a stock, from its declaration when it
-    has one with the same dimensions (the domain tables), else from its cells (the report's
-    tables: no stock)."""
-    from asylstat.domains import spec_of
-    from asylstat.report.readable import dimensions_of
-
-    try:
-        spec = spec_of(table.name)
-    except KeyError:
-        return dimensions_of(table), False
-    if tuple(spec.dimension_names) != tuple(table.dimensions):
-        return dimensions_of(table), False
-    return spec.dimensions, bool(getattr(spec, "stock", False))
-
-
 def public_workbook_bytes(tables: Sequence[Table], *, period: str,
                           metadata: Mapping[str, str], lang: str = "en") -> bytes:
     """The formatted, deterministic workbook of :mod:`asylstat.write.workbook` for public
@@ -146,13 +130,14 @@ def public_workbook_bytes(tables: Sequence[Table], *, period: str,
     people read it (:mod:`asylstat.report.readable`: labels in ``lang``, periods as columns,
     totals last), then each table in long form on a sheet of its own."""
     from asylstat.report.i18n import Translator
-    from asylstat.report.readable import view_writers
+    from asylstat.report.readable import declared_dimensions, view_writers
 
     tr = Translator(lang)
     return xlsx.workbook_bytes(
         tables, title=tr.text("wb.title", period=period), metadata=metadata,
         note=tr.text("wb.note", base=BASE),
-        views=lambda names: view_writers(tables, names, tr, _declared, is_rounded))
+        views=lambda names: view_writers(tables, names, tr, declared_dimensions,
+                                         is_rounded))
 
 
 def write_public(tables: Sequence[Table], folder: Path, *, period: str,

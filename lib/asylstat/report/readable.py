@@ -79,6 +79,21 @@ def dimensions_of(table: Table) -> tuple[DimensionLike, ...]:
                            else None) for d in table.dimensions)
 
 
+def declared_dimensions(table: Table) -> tuple[Sequence[DimensionLike], bool]:
+    """A table's dimensions and whether it is a stock, from its declaration when it has one
+    with the same dimensions (the domain tables), else from its cells (the report's tables:
+    no stock)."""
+    from asylstat.domains import spec_of
+
+    try:
+        spec = spec_of(table.name)
+    except KeyError:
+        return dimensions_of(table), False
+    if tuple(spec.dimension_names) != tuple(table.dimensions):
+        return dimensions_of(table), False
+    return spec.dimensions, bool(getattr(spec, "stock", False))
+
+
 def _label(dim: DimensionLike, code: str, tr: Translator) -> str:
     if dim.name in GEO_DIMENSIONS:
         return tr.text("wb.total") if code == dim.total else tr.country(code)

@@ -539,18 +539,21 @@ def workbook_bytes(tables: Sequence[Table], *, title: str, metadata: Mapping[str
 
 def write_workbook(tables: Sequence[Table], path: Path, *, title: str,
                    metadata: Mapping[str, str], note: str = EXACT_FIGURES_NOTE,
-                   definitions: bool = False) -> None:
+                   definitions: bool = False,
+                   views: Callable[[Sequence[str]], Sequence[ExtraSheet]] | None = None
+                   ) -> None:
     """Write the audited workbook of ``tables`` to ``path`` atomically (temporary file, replace).
 
     ``metadata`` (period, as_of, run_id, code version...) is listed on the "About" sheet in the
     given order; ``metadata["as_of"]`` also dates the document and the source line of each sheet.
     ``note`` is the line under the title of the "About" sheet. ``definitions``: a last sheet
     (:data:`DEFINITIONS_SHEET`) with each table's definition and the SQL that counted it.
+    ``views``: sheets before the table sheets (as :func:`workbook_bytes`).
     Raises ``ValueError`` when a table holds a non-integer value or a malformed code, and
     openpyxl's ``IllegalCharacterError`` for a code holding a control character.
     """
     data = workbook_bytes(tables, title=title, metadata=metadata, note=note,
-                          definitions=definitions)
+                          definitions=definitions, views=views)
     write_bytes_atomically(data, Path(path))
     log.info("wrote %s (%d tables, %d bytes)", path, len(tables), len(data))
 
