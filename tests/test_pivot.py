@@ -186,3 +186,11 @@ def test_section_changes_against_the_published_run(stock_flow, tmp_path):
                             published=published_run(folder))
     assert section.changes == {"up": 2, "down": 2, "new": 2, "gone": 1}
     assert "2 cells up, 2 down, 2 new" in section_html(section)
+
+
+def test_a_table_without_dimensions_is_one_row():
+    data = pd.DataFrame({"TIME_PERIOD": ["2024-07", "2024-08"], "OBS_VALUE": [7, 9]})
+    table = Table(name="T", title="t", definition="d", kind="national", freq="M", unit="NR",
+                  dimensions=(), data=data.astype({"OBS_VALUE": "int64"}))
+    pv = pivot(table, (), [JUL, AUG])
+    assert pv.frame.loc["T"].tolist() == [7, 9]

@@ -77,3 +77,16 @@ def test_a_stock_is_never_summed_over_its_months(tmp_path):
     rows = view_rows(tmp_path / f"{PERIOD}_public.xlsx", "View MIGR_ASYPENCTZM")
     assert rows[4] == ("Citizenship", "Code", "July 2024", "August 2024", "September 2024")
     assert rows[5:] == [("Afghanistan", "AF", 20, 20, 25), ("Total", "TOTAL", 20, 20, 25)]
+
+
+def test_a_table_without_dimensions_has_its_view(tmp_path):
+    # a report table of one figure per month (events, not rounded): one row; September, a
+    # month of the run without a cell, is 0; the sum of the months 3 + 4 + 0 = 7
+    data = pd.DataFrame({"TIME_PERIOD": ["2024-07", "2024-08"], "OBS_VALUE": [3, 4]})
+    table = Table(name="RPT_ONE", title="one", definition="d", kind="national", freq="M",
+                  unit="NR", dimensions=(), data=data.astype({"OBS_VALUE": "int64"}),
+                  disclosure="exact")
+    write_public([table], tmp_path, period=PERIOD, metadata=META)
+    rows = view_rows(tmp_path / f"{PERIOD}_public.xlsx", "View RPT_ONE")
+    assert rows[4][2:] == ("July 2024", "August 2024", "September 2024", "Sum of the months")
+    assert rows[5] == ("RPT_ONE", "RPT_ONE", 3, 4, 0, 7)

@@ -41,6 +41,17 @@ _FREQ_ORDER = {"M": 0, "Q": 1, "A": 2}
 
 
 @dataclass(frozen=True)
+class _Row:
+    """The one row of a table without dimensions."""
+
+    name: str = "table"
+    total: str | None = None
+
+
+_ONE_ROW = _Row()
+
+
+@dataclass(frozen=True)
 class Pivot:
     """A table's pivot and what a reader needs to read it."""
 
@@ -99,6 +110,11 @@ def pivot(table: Table, dimensions: Sequence[DimensionLike], periods: Sequence[P
     """The pivot of ``table`` (see the module docstring). ``dimensions`` are the table's
     declared dimensions (``spec.dimensions``), ``periods`` those the run made it for, ``rows``
     the main breakdown (default: the first dimension)."""
+    if not dimensions:  # a table of one figure per period: one row, named after the table
+        data = table.data.assign(table=table.name)
+        dimensions = (_ONE_ROW,)
+    else:
+        data = table.data
     by_name = {d.name: d for d in dimensions}
     main = rows or dimensions[0].name
     if main not in by_name:
@@ -107,7 +123,6 @@ def pivot(table: Table, dimensions: Sequence[DimensionLike], periods: Sequence[P
     row_dims = [main, *(d.name for d in dimensions if d.total is None and d.name != main)]
     fixed = tuple((d.name, d.total) for d in dimensions
                   if d.name not in row_dims and d.total is not None)
-    data = table.data
     for name, code in fixed:
         data = data[data[name] == code]
     columns = period_order(periods)

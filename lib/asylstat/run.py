@@ -317,7 +317,7 @@ def write_outputs(staging: Path, params: RunParameters, tables: list[Table],
                        f"{table.name}.csv")
     write_workbook(tables, staging / "tables" / f"{period}_tables.xlsx",
                    title=f"Asylum statistics, Belgium, {period}", metadata=metadata,
-                   definitions=True, views=exact_views(tables))
+                   definitions=True, views=exact_views(tables, period))
     quality_public = quality.public() if quality is not None else None
     comparisons = warnings.public()["comparisons"] if warnings is not None else None
     write_json({"period": period, "as_of": metadata["as_of"],
@@ -354,14 +354,14 @@ def write_step(staging: Path, params: RunParameters, checked: CheckedWarehouse,
     return Written(results=results, manifest=manifest)
 
 
-def exact_views(tables: Sequence[Table]) -> Callable[[Sequence[str]], list]:
+def exact_views(tables: Sequence[Table], period: str) -> Callable[[Sequence[str]], list]:
     """The audited workbook's first view of each table (:mod:`asylstat.report.readable`, in
     English, exact figures) before its long form."""
     from asylstat.report.i18n import Translator
     from asylstat.report.readable import declared_dimensions, view_writers
 
     return lambda names: view_writers(tables, names, Translator("en"), declared_dimensions,
-                                      lambda _table: False)
+                                      lambda _table: False, period)
 
 
 # ----------------------------------------------------------------------- 7. the publish

@@ -137,7 +137,7 @@ def public_workbook_bytes(tables: Sequence[Table], *, period: str,
         tables, title=tr.text("wb.title", period=period), metadata=metadata,
         note=tr.text("wb.note", base=BASE),
         views=lambda names: view_writers(tables, names, tr, declared_dimensions,
-                                         is_rounded))
+                                         is_rounded, period))
 
 
 def write_public(tables: Sequence[Table], folder: Path, *, period: str,

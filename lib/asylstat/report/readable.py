@@ -103,14 +103,18 @@ def _label(dim: DimensionLike, code: str, tr: Translator) -> str:
 
 
 def view(table: Table, dimensions: Sequence[DimensionLike], tr: Translator, *,
-         rounded: bool, stock: bool) -> View:
+         rounded: bool, stock: bool, months: Sequence[Period] = ()) -> View:
     """The view of the public ``table`` (module docstring). ``rounded``: its counts are
-    rounded (said in the header); ``stock``: its months are never added up."""
-    periods = [period_of(p) for p in set(table.data["TIME_PERIOD"])]
+    rounded (said in the header); ``stock``: its months are never added up; ``months``: the
+    run's months, all shown for a monthly table (a month without a cell is a month of zeros,
+    not a month the run did not make)."""
+    periods = {period_of(p) for p in set(table.data["TIME_PERIOD"])}
+    if all(p.freq == "M" for p in periods):
+        periods |= set(months)
     pv = pivot(table, dimensions, periods)
     by_name = {d.name: d for d in dimensions}
     row_dims = list(pv.frame.index.names)
-    main = by_name[row_dims[0]]
+    main = by_name.get(row_dims[0], Dimension(row_dims[0], total=None))
     months = [p for p in pv.frame.columns]
     summed = (table.is_count and not stock and len(months) > 1
               and all(period_of(p).freq == "M" for p in months))
@@ -173,15 +177,16 @@ def write_view(ws: Worksheet, shown: View, long_sheet: str, tr: Translator) -> N
 
 def view_writers(tables: Sequence[Table], long_sheets: Sequence[str], tr: Translator,
                  dimensions: Callable[[Table], tuple[Sequence[DimensionLike], bool]],
-                 rounded: Callable[[Table], bool]
+                 rounded: Callable[[Table], bool], run_period: str
                  ) -> list[tuple[str, Callable[[Worksheet], None]]]:
     """For :func:`asylstat.write.workbook.workbook_bytes`: per table, the title of its view
     sheet and the function that writes it. ``dimensions(table)`` gives the table's
-    dimensions and whether it is a stock."""
+    dimensions and whether it is a stock; ``run_period`` is the run's period label."""
+    months = period_of(run_period).months()
     out = []
     for table, long_sheet in zip(tables, long_sheets, strict=True):
         dims, stock = dimensions(table)
-        shown = view(table, dims, tr, rounded=rounded(table), stock=stock)
+        shown = view(table, dims, tr, rounded=rounded(table), stock=stock, months=months)
 
         def write(ws: Worksheet, shown: View = shown, long_sheet: str = long_sheet) -> None:
             write_view(ws, shown, long_sheet, tr)
