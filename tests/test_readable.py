@@ -90,3 +90,17 @@ def test_a_table_without_dimensions_has_its_view(tmp_path):
     rows = view_rows(tmp_path / f"{PERIOD}_public.xlsx", "View RPT_ONE")
     assert rows[4][2:] == ("July 2024", "August 2024", "September 2024", "Sum of the months")
     assert rows[5] == ("RPT_ONE", "RPT_ONE", 3, 4, 0, 7)
+
+
+def test_a_measure_missing_in_a_month_is_an_empty_cell_and_never_summed(tmp_path):
+    # a duration table: N persons and their median days; nobody in August, so no figure at
+    # all that month (empty, not 0), and days are not counts: no sum of the months
+    data = pd.DataFrame({"stat": ["N", "P50", "N", "P50"],
+                         "TIME_PERIOD": ["2024-07", "2024-07", "2024-09", "2024-09"],
+                         "OBS_VALUE": [15, 40, 5, 12]})
+    table = Table(name="RPT_DAYS", title="days", definition="d", kind="national", freq="M",
+                  unit="DAYS", dimensions=("stat",), data=data.astype({"OBS_VALUE": "int64"}))
+    write_public([table], tmp_path, period=PERIOD, metadata=META)
+    rows = view_rows(tmp_path / f"{PERIOD}_public.xlsx", "View RPT_DAYS")
+    assert rows[4][2:] == ("July 2024", "August 2024", "September 2024")
+    assert rows[5:] == [("N", "N", 15, None, 5), ("P50", "P50", 40, None, 12)]

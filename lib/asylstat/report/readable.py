@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import pandas as pd
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -125,7 +126,7 @@ def view(table: Table, dimensions: Sequence[DimensionLike], tr: Translator, *,
     rows, totals = [], set()
     for n, (key, values) in enumerate(pv.frame.iterrows()):
         codes = key if isinstance(key, tuple) else (key,)
-        figures = [None if v is None or v != v else int(v) for v in values.tolist()]
+        figures = [None if pd.isna(v) else int(v) for v in values.tolist()]
         if summed:
             figures.append(sum(v or 0 for v in figures))
         rows.append((_label(main, codes[0], tr), codes[0], *codes[1:], *figures))
