@@ -33,7 +33,7 @@ from asylstat.domains import all_domains
 from asylstat.params import RUN_KIND_FREQ
 from asylstat.periods import Period
 from asylstat.report.render import QUIET_FLAGS, find_chromium
-from asylstat.sections import SECTION_ID
+from asylstat.sections import SECTION_ID, SQL_ID
 
 pytestmark = pytest.mark.e2e
 
@@ -168,15 +168,18 @@ def test_notebook_runs_in_jupyterlab_with_its_defaults(lab, name):
     errors = [o for c in executed["cells"] for o in c.get("outputs", [])
               if o["output_type"] == "error"]
     assert not errors, "\n".join(f"{e['ename']}: {e['evalue']}" for e in errors)
-    html = "".join(o.get("data", {}).get("text/html", "") for c in executed["cells"]
-                   for o in c.get("outputs", []))
+    outputs = [o.get("data", {}) for c in executed["cells"] for o in c.get("outputs", [])]
+    html = "".join(o.get("text/html", "") for o in outputs)
+    listings = "".join(o.get("text/markdown", "") for o in outputs)
     for table in _due(name):
         section = html[html.index(f"id='{SECTION_ID.format(name=table)}'"):]
         section = section[:section.index("</section>")]
-        # each section: definition, pivot, validation, changes, SQL (collapsed)
+        # each section: definition, pivot, validation, changes; then its SQL, collapsed
         for part in ("<h2>", "class=\"dataframe pivot\"", "<h3>Validation</h3>",
-                     "<h3>Changes since the published run</h3>", "<details class='sql'>"):
+                     "<h3>Changes since the published run</h3>"):
             assert part in section, (table, part)
+        sql = listings[listings.index(f"id='{SQL_ID.format(name=table)}'"):]
+        assert sql.index("```sql\n") < sql.index("GROUP BY") < sql.index("</details>")
 
 
 def test_screenshot_of_a_notebook_in_jupyterlab_is_not_blank(lab, tmp_path):

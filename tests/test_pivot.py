@@ -194,3 +194,16 @@ def test_a_table_without_dimensions_is_one_row():
                   dimensions=(), data=data.astype({"OBS_VALUE": "int64"}))
     pv = pivot(table, (), [JUL, AUG])
     assert pv.frame.loc["T"].tolist() == [7, 9]
+
+
+def test_sections_show_each_table_then_its_sql_folded(stock_flow):
+    from asylstat.sections import Sections
+
+    table = replace(stock_flow, query="-- the query\nSELECT 1 GROUP BY 1\n")
+    section = table_section(table, NAT_STOCK_FLOW, [JUL, AUG], published=None)
+    outputs = Sections(sections=(section,), engine="duckdb").outputs()
+    assert [m for m, _ in outputs] == ["text/html", "text/html", "text/markdown"]
+    # the SQL is a listing of its own, folded, never inside the HTML of the figures
+    assert "SELECT" not in outputs[1][1]
+    assert outputs[2][1].startswith("<details class='sql' id='sql-NAT_STOCK_FLOW'>")
+    assert "```sql\n-- the query\nSELECT 1 GROUP BY 1\n```" in outputs[2][1]

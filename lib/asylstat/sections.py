@@ -13,7 +13,8 @@ Each section holds, from the library only (the notebook makes one call,
 4. its changes against the run of the same period published in the output folder, when there
    is one (:mod:`asylstat.audit.revisions`): cells up, down, new and gone;
 5. the SQL the engine ran to count it, in a collapsed ``<details>`` element
-   (:mod:`asylstat.queries`).
+   (:mod:`asylstat.queries`): a code listing of its own (a Markdown output after the
+   section's HTML), so that the HTML outputs hold figures and labels only.
 
 Sections show aggregates only, never a warehouse record.
 """
@@ -40,6 +41,8 @@ log = logging.getLogger(__name__)
 CHANGES_SHOWN = 30
 #: the HTML id of a table's section (``section-MIGR_ASYWITHM``): tests and links find it
 SECTION_ID = "section-{name}"
+#: the HTML id of its SQL listing
+SQL_ID = "sql-{name}"
 
 
 @dataclass(frozen=True)
@@ -158,15 +161,19 @@ def _changes_html(section: TableSection) -> str:
             f"</tbody></table>{more}")
 
 
-def _sql_html(query: str, engine: str) -> str:
+def sql_markdown(section: TableSection, engine: str) -> str:
+    """The SQL of a section's table as a collapsed code listing (Markdown with a ``<details>``
+    element, which JupyterLab and nbconvert render folded); empty when it has none."""
+    query = section.table.query
     if not query:
         return ""
-    return ("<details class='sql'><summary>How it is computed: the SQL the engine "
-            f"({_e(engine)}) ran</summary><pre>{_e(query)}</pre></details>")
+    return (f"<details class='sql' id='{_e(SQL_ID.format(name=section.table.name))}'>"
+            f"<summary>{_e(section.table.name)}: how it is computed — the SQL the engine "
+            f"({_e(engine)}) ran</summary>\n\n```sql\n{query.rstrip()}\n```\n\n</details>\n")
 
 
-def section_html(section: TableSection, engine: str = "") -> str:
-    """One table's section as an HTML fragment."""
+def section_html(section: TableSection) -> str:
+    """One table's section as an HTML fragment (its SQL is :func:`sql_markdown`)."""
     t, pv = section.table, section.pivot
     notes = " ".join(pv.notes())
     frame = pv.frame.to_html(na_rep="—", border=0, classes="pivot")
@@ -176,23 +183,37 @@ def section_html(section: TableSection, engine: str = "") -> str:
             f"<div style='max-height:32em;overflow:auto'>{frame}</div>"
             f"<h3>Validation</h3>{_validation_html(section.validation)}"
             f"<h3>Changes since the published run</h3>{_changes_html(section)}"
-            f"{_sql_html(t.query, engine)}</section>")
+            "</section>")
 
 
 @dataclass(frozen=True)
 class Sections:
-    """Every section of a notebook, shown as HTML by Jupyter."""
+    """Every section of a notebook. Jupyter shows, per table, its section (HTML) then its SQL
+    (a collapsed Markdown listing): several outputs of the one cell that shows them."""
 
     sections: tuple[TableSection, ...]
     engine: str = ""
 
-    def _repr_html_(self) -> str:
+    def outputs(self) -> list[tuple[str, str]]:
+        """``(mime type, content)`` of each output, in order."""
         if not self.sections:
-            return "<p>No table is due for this run's period.</p>"
+            return [("text/html", "<p>No table is due for this run's period.</p>")]
         links = " · ".join(f"<a href='#{_e(SECTION_ID.format(name=s.table.name))}'>"
                            f"{_e(s.table.name)}</a>" for s in self.sections)
-        return (f"<nav><p>Tables: {links}</p></nav>"
-                + "".join(section_html(s, self.engine) for s in self.sections))
+        out = [("text/html", f"<nav><p>Tables: {links}</p></nav>")]
+        for s in self.sections:
+            out.append(("text/html", section_html(s)))
+            sql = sql_markdown(s, self.engine)
+            if sql:
+                out.append(("text/markdown", sql))
+        return out
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        for mime, content in self.outputs():
+            display({mime: content, "text/plain": f"<{mime.split('/')[1]} output>"},
+                    raw=True)
 
     def __repr__(self) -> str:  # the text form of the output (a log, a console)
         return "\n".join(f"{s.table.name}: {s.table.title} ({len(s.table.data)} cells)"
