@@ -198,10 +198,15 @@ def test_screenshot_of_a_notebook_in_jupyterlab_is_not_blank(lab, tmp_path):
               "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
               "--window-size=1400,1800", "--virtual-time-budget=30000"]
     page = f"{lab.url}/lab/tree/{QUICK}?token={lab.token}&reset"
-    dom = subprocess.run([*browse, "--dump-dom", page], check=True, capture_output=True,
-                         text=True, timeout=180).stdout
-    # JupyterLab rendered the executed notebook: its first table's section is in the page
-    assert SECTION_ID.format(name=_due(QUICK)[0]) in dom
+    # JupyterLab rendered the executed notebook: its first table's section is in the page (a
+    # loaded machine may need more than one try for the application to load in the budget)
+    wanted = SECTION_ID.format(name=_due(QUICK)[0])
+    for _attempt in range(3):
+        dom = subprocess.run([*browse, "--dump-dom", page], check=True, capture_output=True,
+                             text=True, timeout=180).stdout
+        if wanted in dom:
+            break
+    assert wanted in dom, dom[-2000:]
     subprocess.run([*browse, f"--screenshot={shot}", page], check=True, capture_output=True,
                    timeout=180)
     shutil.copy(shot, Path(os.environ.get("ASYLSTAT_SCREENSHOT_DIR", tmp_path)) / shot.name)
