@@ -20,7 +20,7 @@ RUN_OPTS = --period "$(PERIOD)" $(if $(DWH_SCHEMA),--schema "$(DWH_SCHEMA)") \
            $(if $(OUTPUT_DIR),--output-dir "$(OUTPUT_DIR)") \
            $(if $(DWH_URL),--dwh-url "$(DWH_URL)") $(if $(AS_OF),--as-of "$(AS_OF)")
 
-.PHONY: help setup monthly quarterly annual verify ask demo-dwh lab check test test-full lint clean-venv pg-up pg-down bench chromium
+.PHONY: help setup monthly quarterly annual verify ask demo-dwh lab requirements check test test-full lint clean-venv pg-up pg-down bench chromium
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -67,9 +67,13 @@ ask: $(STAMP) ## answer a question: make ask QUESTION=questions/examples/afghan_
 demo-dwh: $(STAMP) ## rebuild the demonstration warehouse data/demo.duckdb
 	$(BIN)/asylstat demo-dwh
 
-lab: $(STAMP) ## JupyterLab on the notebooks, with the project's kernel
+lab: $(STAMP) ## JupyterLab on the notebooks (also as root; prints its address and token)
 	test -f data/demo.duckdb || $(BIN)/asylstat demo-dwh
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	JUPYTER=$(BIN)/jupyter scripts/lab.sh
+
+requirements: $(STAMP) ## docs/data-requirements.md: contract columns each table reads (from its SQL)
+	test -f data/demo.duckdb || $(BIN)/asylstat demo-dwh
+	$(BIN)/python -m asylstat.requirements
 
 # The test lanes (README, "Tests"). make check: while developing, no browser, no database
 # started, no notebook executed (a PostgreSQL server already named by ASYLSTAT_TEST_PG_URL is

@@ -162,6 +162,8 @@ def public_cells(run_dir: Path) -> dict[str, dict[tuple[str, ...], int]]:
     cells: dict[str, dict[tuple[str, ...], int]] = {}
     units: dict[str, str] = {}
     for sheet in book.worksheets[1:]:
+        if sheet.title.startswith("View "):  # the views: the same figures, laid out to read
+            continue
         rows = list(sheet.iter_rows(values_only=True))
         units[sheet.title] = str(rows[2][0])
         cells[sheet.title] = {tuple(str(v) for v in row[:-1]): row[-1] for row in rows[5:]

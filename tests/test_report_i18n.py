@@ -35,14 +35,16 @@ FORMATS = {"period.quarter": {"quarter", "year", "name"}}
 #: legal references are names, and may hold digits
 REFERENCES = ("ref.regulation", "ref.dublin", "ref.sovereignty")
 _ID = re.compile(r"[\"']((?:report|format|period|chart|rate|change|kf|app|item|table|col|dec|"
-                 r"outcome|pen|wd|dub|rt|eps|method|def|ref|country|cmp|nb|question)\.[A-Za-z_.]+)"
-                 r"[\"']")
+                 r"outcome|pen|wd|dub|rt|eps|method|def|ref|country|cmp|nb|question|wb)"
+                 r"\.[A-Za-z_.0-9]+)[\"']")
 #: the modules whose text comes from the catalogues: the report, and the domain notebooks'
 #: narratives (one narrative system for both)
 SOURCES = ("narrative.py", "charts.py", "i18n.py", "applications.py", "pending.py",
            "withdrawals.py", "decisions.py", "dublin.py", "returns.py", "eps.py",
            # the answers to ad-hoc questions (issue 14) use the same catalogues
-           "../questions/documents.py")
+           "../questions/documents.py",
+           # the public workbooks' views (issue 15)
+           "readable.py", "public.py")
 
 
 def forms(entry: object) -> dict[str, str]:

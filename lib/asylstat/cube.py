@@ -59,6 +59,10 @@ class Dimension:
     hidden: frozenset[str] = frozenset()
     #: False when the total is not the sum of the parts (``applicant``: FRST + SSEQ <= TOTAL)
     partition: bool = True
+    #: the order a reader takes the base codes in, in views such as the notebooks' pivots
+    #: (:mod:`asylstat.pivot`): a stock before its flows; codes not listed follow in ASCII
+    #: order. It changes no figure and no file.
+    reading_order: tuple[str, ...] = ()
 
     def rollup(self, base_code: str) -> tuple[str, ...]:
         own = () if base_code in self.hidden else (base_code,)
@@ -113,6 +117,10 @@ class CubeSpec:
     disclosure: Disclosure = "rounded"
     #: what its cells satisfy beyond their margins (checked by :mod:`asylstat.checks.outputs`)
     invariants: tuple[Invariant, ...] = ()
+    #: True when it counts what stands on each period's last day (pending applications,
+    #: requests awaiting a reply) rather than what happened in the period: its months are
+    #: never added up, not even in a reader's view (:mod:`asylstat.report.readable`)
+    stock: bool = False
 
     def build(self, snap: Snapshot, periods: Sequence[Period]) -> Table:
         return build_cube(self, snap, periods)

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import ibis
 import pandas as pd
 
 from asylstat.cube import PERIOD, Dimension, RecordsFn, records_for, reference_records
@@ -80,15 +81,22 @@ class DurationSpec:
         return build_durations(self, snap, periods)
 
 
-def build_durations(spec: DurationSpec, snap: Snapshot, periods: Sequence[Period]) -> Table:
-    log.info("building %s for %s", spec.name, ", ".join(p.label for p in periods))
+def durations_query(spec: DurationSpec, snap: Snapshot, periods: Sequence[Period]
+                    ) -> ibis.Table:
+    """The engine query of a duration table: units per period, stratum and number of days
+    (column ``n``), each unit by its reference record. Pure Ibis: ``ibis.to_sql`` shows it."""
     records = records_for(spec.records, snap, periods)
     strata = [d.name for d in spec.groups]
     if spec.reference is not None:
         records = reference_records(records, spec.reference, strata)
     keys = [PERIOD, *strata, DAYS]
-    counted = records.group_by(keys).aggregate(n=records.count().cast("int64"))
-    frame = counted.to_pyarrow().to_pandas()
+    return records.group_by(keys).aggregate(n=records.count().cast("int64"))
+
+
+def build_durations(spec: DurationSpec, snap: Snapshot, periods: Sequence[Period]) -> Table:
+    log.info("building %s for %s", spec.name, ", ".join(p.label for p in periods))
+    strata = [d.name for d in spec.groups]
+    frame = durations_query(spec, snap, periods).to_pyarrow().to_pandas()
     rows = []
     for group, part in frame.groupby([PERIOD, *strata], sort=True):
         group = group if isinstance(group, tuple) else (group,)

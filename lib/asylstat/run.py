@@ -24,7 +24,7 @@ parameters, or another run of the period in progress in the output folder (nothi
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -212,7 +212,12 @@ def warehouse_work(snap: Snapshot, params: RunParameters, run_id: str | None = N
 
 def execute_notebook(domain_name: str, params: RunParameters, out_dir: Path,
                      shared_snapshot: Path | None = None) -> Path:
-    """Execute one domain notebook with papermill; the executed copy is the audit trail."""
+    """Execute one domain notebook with papermill; the executed copy is the audit trail.
+
+    The notebook gets the run's parameters, its output folder (absolute: the notebook runs in
+    ``notebooks/``; each table's section compares it with the period's published run) and,
+    production's alone, the shared snapshot file: not in the notebook's parameters cell (a
+    hidden cell presets it empty), papermill injects it with the others (asylstat.notebook)."""
     import papermill as pm
 
     dom = domain(domain_name)
@@ -222,6 +227,7 @@ def execute_notebook(domain_name: str, params: RunParameters, out_dir: Path,
         parameters={"kind": params.kind, "period": params.period.label,
                     "dwh_url": params.dwh_url, "schema": params.schema,
                     "as_of": format_as_of(params.as_of),
+                    "output_dir": str(params.output_dir.resolve()),
                     "shared_snapshot": str(shared_snapshot or "")},
         kernel_name="python3", cwd=str(paths.notebooks_dir()), progress_bar=False,
         log_output=False)
@@ -357,7 +363,8 @@ def write_outputs(staging: Path, params: RunParameters, tables: list[Table],
             write_text(national_csv_text(table), staging / "tables" / "national" /
                        f"{table.name}.csv")
     write_workbook(tables, staging / "tables" / f"{period}_tables.xlsx",
-                   title=f"Asylum statistics, Belgium, {period}", metadata=metadata)
+                   title=f"Asylum statistics, Belgium, {period}", metadata=metadata,
+                   definitions=True, views=exact_views(tables, period))
     quality_public = quality.public() if quality is not None else None
     comparisons = warnings.public()["comparisons"] if warnings is not None else None
     write_json({"period": period, "as_of": metadata["as_of"],
@@ -397,6 +404,16 @@ def write_step(staging: Path, params: RunParameters, checked: CheckedWarehouse,
             revisions=revisions, recovered=tuple(recovered)), staging)
         counts["files"] = sum(1 for p in staging.rglob("*") if p.is_file())
     return Written(results=results, manifest=manifest)
+
+
+def exact_views(tables: Sequence[Table], period: str) -> Callable[[Sequence[str]], list]:
+    """The audited workbook's first view of each table (:mod:`asylstat.report.readable`, in
+    English, exact figures) before its long form."""
+    from asylstat.report.i18n import Translator
+    from asylstat.report.readable import declared_dimensions, view_writers
+
+    return lambda names: view_writers(tables, names, Translator("en"), declared_dimensions,
+                                      lambda _table: False, period)
 
 
 # ----------------------------------------------------------------------- 7. the publish

@@ -21,7 +21,7 @@ def glue_tables(tables: Sequence[Table]) -> None:
         sb.glue(table.name, table.data, encoder="pandas")
         meta = {"title": table.title, "definition": table.definition, "kind": table.kind,
                 "freq": table.freq, "unit": table.unit, "dimensions": list(table.dimensions),
-                "disclosure": table.disclosure}
+                "disclosure": table.disclosure, "query": table.query}
         sb.glue(table.name + _META, json.dumps(meta), encoder="text")
 
 
@@ -41,5 +41,6 @@ def read_tables(notebook: Path) -> list[Table]:
         tables.append(Table(name=name, title=meta["title"], definition=meta["definition"],
                             kind=meta["kind"], freq=meta["freq"], unit=meta["unit"],
                             dimensions=dims, data=data.reset_index(drop=True),
-                            disclosure=meta.get("disclosure", "rounded")))
+                            disclosure=meta.get("disclosure", "rounded"),
+                            query=meta.get("query", "")))
     return tables

@@ -45,6 +45,8 @@ class Table:
     disclosure  ``rounded`` (counts rounded for the public), ``exact`` or ``unpublished``
                 (never in a public file), from the table's declaration
                 (:mod:`asylstat.declaration`)
+    query       the SQL the engine ran to count it, with the definitions of the engine tables
+                it read (:mod:`asylstat.queries`); empty when not recorded
 
     ``data`` is not modified once the table is made: its validated, sorted cells are computed
     once, on first use, and kept with the table (:attr:`cells`).
@@ -59,6 +61,7 @@ class Table:
     dimensions: tuple[str, ...]
     data: pd.DataFrame = field(repr=False, compare=False)
     disclosure: Disclosure = "rounded"
+    query: str = field(default="", repr=False, compare=False)
 
     @property
     def transmitted(self) -> bool:

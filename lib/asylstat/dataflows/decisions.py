@@ -42,7 +42,7 @@ DECISION = Dimension("decision", parents={"POS_RFG": ("POS",), "POS_SPROT": ("PO
 #: ``NONE`` (appeals lodged or pending, which have no outcome) counts in TOTAL only
 OUTCOME = Dimension("outcome", hidden=frozenset({"NONE"}), partition=False)
 #: a stratum: each measure is a separate count
-MEASURE = Dimension("measure", total=None)
+MEASURE = Dimension("measure", total=None, reading_order=("LODGED", "DECIDED", "PENDING"))
 
 
 def decided_persons(snap: Snapshot, periods: Sequence[Period], instance: str,
@@ -162,7 +162,8 @@ NAT_APPEALS = CubeSpec(
         "invalid); PENDING appeals lodged on or before the last day E with no appeal decision "
         "dated on or before E. LODGED and PENDING have outcome TOTAL only."),
     kind="national", freq="M", due="months_and_run", unit="NR",
-    dimensions=(MEASURE, OUTCOME), records=appeal_records)
+    dimensions=(MEASURE, OUTCOME), records=appeal_records,
+    stock=True)
 
 
 def appeal_durations(snap: Snapshot, periods: Sequence[Period]) -> ibis.Table:

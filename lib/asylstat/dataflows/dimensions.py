@@ -28,7 +28,8 @@ LEGAL_TYPE = Dimension("legal_type")
 CHANNEL = Dimension("channel")
 UAM = Dimension("uam")
 #: a stratum: each step is a separate count of persons
-STEP = Dimension("step", total=None)
+STEP = Dimension("step", total=None,
+                 reading_order=("PRESENTED", "REGISTERED", "LODGED", "BACKLOG"))
 
 #: the breakdowns whose margin is not ``TOTAL`` (a test checks every declared dimension)
 _OWN_TOTALS = {SEX.name: SEX_TOTAL}

@@ -306,7 +306,7 @@ _COMMON = (" Events, not persons. sex from the person; minor from the person's a
 
 
 def _pair(base: str, title: str, definition: str, records: RecordsByDirection,
-          dimensions: tuple[Dimension, ...]) -> tuple[CubeSpec, CubeSpec]:
+          dimensions: tuple[Dimension, ...], stock: bool = False) -> tuple[CubeSpec, CubeSpec]:
     """The outgoing and incoming dataflows ``MIGR_<base>O`` and ``MIGR_<base>I`` of one
     declaration; ``definition`` says ``{who}`` where the direction matters. The two are
     counted together, in one query over the records of both directions (and so are their
@@ -316,7 +316,7 @@ def _pair(base: str, title: str, definition: str, records: RecordsByDirection,
                  title=f"{title} ({'outgoing' if d == 'OUT' else 'incoming'})",
                  definition=definition.format(who=_WHO[d]) + _COMMON, kind="eurostat",
                  freq="A", unit="NR", dimensions=dimensions,
-                 records=partial(records, direction=d), disclosure="exact")
+                 records=partial(records, direction=d), disclosure="exact", stock=stock)
         for d in DIRECTIONS)
     count_together(CountedTogether(
         records=partial(records, direction=None), strata=("direction",),
@@ -371,13 +371,13 @@ DUBRPENO, DUBRPENI = _pair(
     "DUBRPEN", "Dublin requests awaiting a reply at the end of the period",
     "Take-charge and take-back requests {who} (re-examinations included) made on or before the "
     "last day of the period and without a reply (reply and reply date) dated on or before it.",
-    awaiting_reply, _STOCK_DIMS)
+    awaiting_reply, _STOCK_DIMS, stock=True)
 DUBTPENO, DUBTPENI = _pair(
     "DUBTPEN", "Accepted Dublin requests awaiting transfer at the end of the period",
     "Take-charge and take-back requests {who} (re-examinations included) accepted explicitly or "
     "implicitly on or before the last day of the period, not transferred by then, and still "
     "within the transfer time limit (the recorded extended deadline, else the acceptance + 6 "
-    "months).", awaiting_transfer, _STOCK_DIMS)
+    "months).", awaiting_transfer, _STOCK_DIMS, stock=True)
 DUBDUNI = CubeSpec(
     name="MIGR_DUBDUNI", title="Dublin unilateral decisions (art. 17(1))",
     definition=("Decisions to examine an application under the sovereignty clause (art. "

@@ -26,7 +26,8 @@ STAGE = Dimension("stage")
 #: time since lodging on day E: M_LT6, M6-11 (6 to under 12 months), M_GE12
 PENDING_DURATION = Dimension("duration")
 #: a stratum: each measure is a separate count of applications, side by side
-MEASURE = Dimension("measure", total=None)
+MEASURE = Dimension("measure", total=None,
+                    reading_order=("OPEN_START", "LODGED", "CLOSED", "OPEN_END", "DIFFERENCE"))
 
 
 def lodged_on_or_before(end: date, months: int) -> date:
@@ -84,7 +85,8 @@ ASYPENCTZM = CubeSpec(
         "not an annulment, and a Dublin closure. Each person counts once, by the open "
         "application lodged earliest (citizenship, sex, age on E)."),
     kind="eurostat", freq="M", unit="PER", dimensions=(CITIZEN, SEX, AGE),
-    records=pending_persons, reference=EARLIEST_OPEN)
+    records=pending_persons, reference=EARLIEST_OPEN,
+    stock=True)
 
 
 # ---------------------------------------------------------------- national tables
@@ -110,7 +112,8 @@ NAT_STILL_PROCESSED = CubeSpec(
         "months are reached on the same day number N months later (or the month's last day)."),
     kind="national", freq="M", due="months_and_run", unit="APP",
     dimensions=(STAGE, PENDING_DURATION, CHANNEL),
-    records=still_processed)
+    records=still_processed,
+    stock=True)
 
 
 def stock_flow_records(snap: Snapshot, periods: Sequence[Period]) -> ibis.Table:
@@ -163,7 +166,8 @@ NAT_STOCK_FLOW = CubeSpec(
         "holds exactly except for applications closed before they were lodged (a warehouse "
         "fault): DIFFERENCE = OPEN_START + LODGED − CLOSED − OPEN_END counts them."),
     kind="national", freq="M", due="months", unit="APP", dimensions=(MEASURE, CHANNEL),
-    records=stock_flow_records)
+    records=stock_flow_records,
+    stock=True)
 
 
 DOMAIN = Domain("pending", "20_pending.ipynb",

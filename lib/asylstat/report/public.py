@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 
 from asylstat.checks import RuleResult
 from asylstat.declaration import UNPUBLISHED
-from asylstat.report.rounding import round_to_base
+from asylstat.report.rounding import BASE, round_to_base
 from asylstat.tables import Table
 from asylstat.write import workbook as xlsx
 from asylstat.write.cells import Cells, cells_csv_text
@@ -118,11 +118,26 @@ def public_csv_text(table: Table) -> str:
     return cells_csv_text(table.cells.select(drop_zeros=False, allow_negative=True))
 
 
-def public_workbook_bytes(tables: Sequence[Table], *, title: str,
-                          metadata: Mapping[str, str]) -> bytes:
+#: the public workbooks' languages: ``<PERIOD>_public.xlsx`` in English, ``_fr``, ``_nl``
+#: (outputs.md)
+WORKBOOK_SUFFIXES = {"en": "", "fr": "_fr", "nl": "_nl"}
+
+
+def public_workbook_bytes(tables: Sequence[Table], *, period: str,
+                          metadata: Mapping[str, str], lang: str = "en") -> bytes:
     """The formatted, deterministic workbook of :mod:`asylstat.write.workbook` for public
-    tables, with the rounding note on its "About" sheet."""
-    return xlsx.workbook_bytes(tables, title=title, metadata=metadata, note=ROUNDING_NOTE)
+    tables in ``lang``: the rounding note on its "About" sheet, then a view of each table as
+    people read it (:mod:`asylstat.report.readable`: labels in ``lang``, periods as columns,
+    totals last), then each table in long form on a sheet of its own."""
+    from asylstat.report.i18n import Translator
+    from asylstat.report.readable import declared_dimensions, view_writers
+
+    tr = Translator(lang)
+    return xlsx.workbook_bytes(
+        tables, title=tr.text("wb.title", period=period), metadata=metadata,
+        note=tr.text("wb.note", base=BASE),
+        views=lambda names: view_writers(tables, names, tr, declared_dimensions,
+                                         is_rounded, period))
 
 
 def write_public(tables: Sequence[Table], folder: Path, *, period: str,
@@ -140,12 +155,13 @@ def write_public(tables: Sequence[Table], folder: Path, *, period: str,
         else:
             write_bytes_atomically(public_csv_text(table).encode("utf-8"),
                                    folder / "national" / f"{table.name}.csv")
-    workbook = public_workbook_bytes(
-        public, title=f"Asylum statistics, Belgium, {period} — public tables",
-        metadata=metadata)
-    write_bytes_atomically(workbook, folder / f"{period}_public.xlsx")
+    for lang, suffix in WORKBOOK_SUFFIXES.items():
+        workbook = public_workbook_bytes(public, period=period, metadata=metadata, lang=lang)
+        write_bytes_atomically(workbook, folder / f"{period}_public{suffix}.xlsx")
     readme = (f"Asylum statistics, Belgium, {period}: public tables.\n\n{ROUNDING_NOTE}\n\n"
-              f"{period}_public.xlsx: every table, one sheet each, with its definition.\n"
+              f"{period}_public.xlsx (English), {period}_public_fr.xlsx (French), "
+              f"{period}_public_nl.xlsx (Dutch): every table as a view (periods as columns), "
+              "then in long form, one sheet each, with its definition.\n"
               "<DATAFLOW>.csv: Eurostat dataflows, SDMX-CSV 2.0 layout, rounded values.\n"
               "national/<TABLE>.csv: national and report tables, rounded values.\n")
     write_bytes_atomically(readme.encode("utf-8"), folder / "README.txt")

@@ -98,6 +98,10 @@ class Snapshot:
         #: report's tables and the comparisons of the output warnings count earlier periods
         #: of the same tables once)
         self.memo: dict[str, Any] = {}
+        #: how each table this snapshot made (or attached) in the engine was defined, by its
+        #: name in the engine: the as-of views and shared derivations that the queries read
+        #: (:mod:`asylstat.queries` shows them beside each table's query, for the audit trail)
+        self.sources: dict[str, Callable[[], ibis.Table]] = {}
         self._writing_shared = False
         self._shared_attached = False
         if shared_file is not None:
@@ -147,9 +151,10 @@ class Snapshot:
             raise ValueError(f"the shared snapshot {path} was made for {about}, not for "
                              f"{self.warehouse.url} as of {self.as_of.isoformat()}")
         present = set(con.list_tables(database=_SHARED_DB))
-        for key in SHARED:
+        for key, builder in SHARED.items():
             if _derived_name(key) in present:
                 self._derived[key] = con.table(_derived_name(key), database=_SHARED_DB)
+                self.sources[_derived_name(key)] = functools.partial(builder, self)
         log.info("using the run's shared snapshot %s (%d derivations)", path,
                  len(self._derived))
 
@@ -191,7 +196,9 @@ class Snapshot:
             return view
         temp_name = f"asylstat_{name}_{uuid.uuid4().hex[:8]}".lower()
         try:
-            return self.warehouse.con.create_table(temp_name, view, temp=True)
+            made = self.warehouse.con.create_table(temp_name, view, temp=True)
+            self.sources[temp_name] = lambda: view
+            return made
         except Exception as exc:  # engines differ in what they refuse; the view still works
             log.warning("cannot materialise the as-of view of %s (%s: %s); reading it lazily",
                         name, type(exc).__name__, exc)

@@ -404,16 +404,88 @@ def _deterministic_zip(data: bytes,
     return out.getvalue()
 
 
+#: the last sheet of the audited workbook: each table's definition and the SQL that counted it
+DEFINITIONS_SHEET = "Definitions"
+#: the SQL of a table is cut, at line ends, into cells of at most this many characters
+SQL_PART = 32_000
+
+
+def sql_parts(text: str, limit: int = SQL_PART) -> list[str]:
+    """``text`` in pieces of at most ``limit`` characters, cut at line ends when it can be (a
+    longer line is cut where it must), that put together give ``text`` back."""
+    parts: list[str] = []
+    current = ""
+    for line in text.splitlines(keepends=True):
+        while len(line) > limit:
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:limit])
+            line = line[limit:]
+        if len(current) + len(line) > limit:
+            parts.append(current)
+            current = ""
+        current += line
+    if current:
+        parts.append(current)
+    return parts
+
+
+def _write_definitions(ws: Worksheet, tables: Sequence[Table]) -> None:
+    """The definitions sheet: per table its title, definition and unit, then the SQL the
+    engine ran to count it (asylstat.queries), in parts when longer than a cell holds."""
+    ws["A1"] = "How each table is computed"
+    ws["A1"].font = _TITLE_FONT
+    ws["A2"] = ("The SQL each table was counted with, compiled for the run's engine, followed "
+                "by the definitions of the engine tables it reads (the as-of views of the "
+                "contract tables and the shared derivations); a long text is cut, at line "
+                "ends, into numbered parts.")
+    ws["A2"].font = _NOTE_FONT
+    headers = ("Table", "Title", "Definition", "Unit", "Part", "SQL")
+    for column, header in enumerate(headers, start=1):
+        cell = ws.cell(row=4, column=column, value=header)
+        cell.font = _BOLD
+        cell.fill = _HEADER_FILL
+        cell.border = _HEADER_BORDER
+    row = 4
+    for table in tables:
+        for number, part in enumerate(sql_parts(table.query) or [""], start=1):
+            row += 1
+            ws.cell(row=row, column=1, value=table.name)
+            if number == 1:
+                ws.cell(row=row, column=2, value=table.title)
+                ws.cell(row=row, column=3, value=table.definition).alignment = _WRAP_TOP
+                ws.cell(row=row, column=4, value=table.unit)
+            ws.cell(row=row, column=5, value=number)
+            ws.cell(row=row, column=6, value=part)
+    _set_widths(ws, [24, 40, 80, 6, 5, 100])
+    ws.freeze_panes = "A5"
+
+
+#: a sheet written before the table sheets: its title and the function that fills it
+ExtraSheet = tuple[str, Callable[[Worksheet], None]]
+
+
 def workbook_bytes(tables: Sequence[Table], *, title: str, metadata: Mapping[str, str],
-                   note: str = EXACT_FIGURES_NOTE) -> bytes:
-    """The bytes of the workbook :func:`write_workbook` writes."""
-    names = sheet_names(t.name for t in tables)
+                   note: str = EXACT_FIGURES_NOTE, definitions: bool = False,
+                   views: Callable[[Sequence[str]], Sequence[ExtraSheet]] | None = None
+                   ) -> bytes:
+    """The bytes of the workbook :func:`write_workbook` writes. ``views``: given the table
+    sheets' names, the sheets to put between the "About" sheet and them (the public
+    workbooks' views of each table, :mod:`asylstat.report.readable`)."""
+    names = sheet_names((t.name for t in tables),
+                        reserved=(ABOUT_SHEET, DEFINITIONS_SHEET) if definitions
+                        else (ABOUT_SHEET,))
     as_of = metadata.get("as_of")
     wb = Workbook()
     about = wb.active
     about.title = ABOUT_SHEET
     sheets: list[tuple[Worksheet, Cells]] = []
     all_codes: set[str] = set()
+    extra = list(views(names)) if views is not None else []
+    extra_names = sheet_names((t for t, _ in extra), reserved=(ABOUT_SHEET, *names))
+    for (_, fill_sheet), extra_name in zip(extra, extra_names, strict=True):
+        fill_sheet(wb.create_sheet(title=extra_name))
     for table, name in zip(tables, names, strict=True):
         cells = table.cells.select(drop_zeros=False, allow_negative=True)
         distinct = _distinct_codes(cells)
@@ -423,6 +495,8 @@ def workbook_bytes(tables: Sequence[Table], *, title: str, metadata: Mapping[str
         sheets.append((ws, cells))
     _write_about(about, tables, names, title=title, metadata=metadata,
                  cell_counts=[len(cells) for _, cells in sheets], note=note)
+    if definitions:
+        _write_definitions(wb.create_sheet(title=DEFINITIONS_SHEET), tables)
     wb.active = 0
 
     moment = document_datetime(metadata)
@@ -464,16 +538,22 @@ def workbook_bytes(tables: Sequence[Table], *, title: str, metadata: Mapping[str
 
 
 def write_workbook(tables: Sequence[Table], path: Path, *, title: str,
-                   metadata: Mapping[str, str], note: str = EXACT_FIGURES_NOTE) -> None:
+                   metadata: Mapping[str, str], note: str = EXACT_FIGURES_NOTE,
+                   definitions: bool = False,
+                   views: Callable[[Sequence[str]], Sequence[ExtraSheet]] | None = None
+                   ) -> None:
     """Write the audited workbook of ``tables`` to ``path`` atomically (temporary file, replace).
 
     ``metadata`` (period, as_of, run_id, code version...) is listed on the "About" sheet in the
     given order; ``metadata["as_of"]`` also dates the document and the source line of each sheet.
-    ``note`` is the line under the title of the "About" sheet.
+    ``note`` is the line under the title of the "About" sheet. ``definitions``: a last sheet
+    (:data:`DEFINITIONS_SHEET`) with each table's definition and the SQL that counted it.
+    ``views``: sheets before the table sheets (as :func:`workbook_bytes`).
     Raises ``ValueError`` when a table holds a non-integer value or a malformed code, and
     openpyxl's ``IllegalCharacterError`` for a code holding a control character.
     """
-    data = workbook_bytes(tables, title=title, metadata=metadata, note=note)
+    data = workbook_bytes(tables, title=title, metadata=metadata, note=note,
+                          definitions=definitions, views=views)
     write_bytes_atomically(data, Path(path))
     log.info("wrote %s (%d tables, %d bytes)", path, len(tables), len(data))
 
