@@ -306,3 +306,12 @@ def test_every_declaration_says_its_unit_frequency_due_and_disclosure(spec):
     # EPS and Frontex dataflows are monthly, made for every month of a monthly or quarterly run
     if spec.kind in ("euaa", "frontex"):
         assert (spec.disclosure, spec.freq, spec.due) == ("unpublished", "M", "months")
+
+
+def test_stocks_on_a_day_are_declared_stocks():
+    """A count of persons or requests on the last day of a period is never added over months
+    (the readable views and pivots read ``stock``): each such declaration says so."""
+    stocks = {"MIGR_ASYPENCTZM", "NAT_STILL_PROCESSED", "EPS_PEND"}
+    assert stocks <= {s.name for s in all_specs() if getattr(s, "stock", False)}
+    assert not any(getattr(s, "stock", False) for s in all_specs()
+                   if s.name in {"MIGR_ASYAPPCTZM", "MIGR_EIRTN1", "EPS_APP", "FX_RET"})

@@ -259,7 +259,8 @@ EPS_PEND = CubeSpec(
     kind="euaa", freq="M", due="months", unit="PER", disclosure=UNPUBLISHED,
     dimensions=(CITIZEN, DURATION), records=pending_awaiting_first, reference=EARLIEST_OPEN,
     invariants=(Within(ASYPENCTZM.name, fixed_inner={DURATION.name: TOTAL},
-                       fixed_outer=_eurostat_total(ASYPENCTZM)),))
+                       fixed_outer=_eurostat_total(ASYPENCTZM)),),
+    stock=True)
 
 EPS_DUB = CubeSpec(
     name="EPS_DUB", title="EPS: outgoing Dublin procedure (monthly)",
