@@ -161,3 +161,30 @@ def test_the_docs_hold_the_catalogue_generated_from_the_declarations():
     page = (paths.project_root() / "docs" / "questions.md").read_text(encoding="utf-8")
     assert catalogue_markdown() in page, ("docs/questions.md is out of date: regenerate its "
                                           "catalogue (python -m asylstat.questions.catalogue)")
+
+
+def test_the_return_measures_are_the_return_tables(snap):
+    from asylstat.dataflows.returns import (
+        EIORD1,
+        EIRT_DEST,
+        EIRT_TYPE,
+        EIRTN1,
+        FX_RDEC,
+        FX_RET,
+        NAT_RETURN_UAM,
+    )
+
+    quarter = [Period("Q", 2024, 3)]
+    same(ask(snap, "return_decisions", Q3, ["citizen", "sex", "age"]),
+         build_cube(EIORD1, snap, quarter))
+    same(ask(snap, "return_decisions", MONTHS, ["citizen", "ground"]),
+         build_cube(FX_RDEC, snap, Q3_MONTHS))
+    same(ask(snap, "return_decisions", MONTHS, ["citizen", "age"],
+             {"unaccompanied_minor": True}),
+         build_cube(NAT_RETURN_UAM, snap, Q3_MONTHS))
+    same(ask(snap, "returns", Q3, ["citizen", "sex", "age"]), build_cube(EIRTN1, snap, quarter))
+    same(ask(snap, "returns", Q3, ["citizen", "c_rtn", "assist"]),
+         build_cube(EIRT_TYPE, snap, quarter))
+    same(ask(snap, "returns", Q3, ["citizen", "c_dest"]), build_cube(EIRT_DEST, snap, quarter))
+    same(ask(snap, "returns", MONTHS, ["citizen", "c_rtn", "assist"]),
+         build_cube(FX_RET, snap, Q3_MONTHS))

@@ -27,7 +27,7 @@ DYNAMIC = (
     | {f"question.{kind}.{m}" for kind in ("measure", "noun")
        for m in ("applicants", "applications", "pending", "withdrawals",
                  "first_instance_decisions", "appeal_decisions", "dublin_requests",
-                 "dublin_replies", "dublin_transfers")}
+                 "dublin_replies", "dublin_transfers", "return_decisions", "returns")}
     | {f"question.scope.{s}" for s in ("eurostat", "national")})
 #: messages that format a value → the placeholders the code gives them; a language uses those
 #: it needs ("Q{quarter} {year}" in English, Babel's "{name} {year}" = "3e trimestre 2024")

@@ -55,6 +55,19 @@ from asylstat.dataflows.dublin import (
     TRANSFER_DURATIONS,
 )
 from asylstat.dataflows.pending import ASYPENCTZM
+from asylstat.dataflows.returns import (
+    ASSIST,
+    C_DEST,
+    C_RTN,
+    EIORD1,
+    EIRTN1,
+    FRONTEX_GROUND,
+    GROUND,
+    RETURN_AGES,
+    RETURN_TYPE,
+    TO_CITIZENSHIP,
+    TO_OTHER,
+)
 from asylstat.dataflows.withdrawals import ASYWITHM, WITHDR
 from asylstat.derive import EUROSTAT_AGES
 from asylstat.periods import Period, Span
@@ -262,10 +275,37 @@ DUBLIN_TRANSFERS = Measure(
            DURATION.name: _codes(*(code for _, code in TRANSFER_DURATIONS), "M_GT18", UNK)},
     overrides={"direction": None}, scoped=False)
 
-#: the catalogue, in the order of questions.md
+_RETURN_PERSON_CODES: dict[str, tuple[str, ...]] = {
+    **_PERSON_CODES, AGE.name: _codes(*RETURN_AGES.codes)}
+RETURN_UNACCOMPANIED = Flag(
+    "unaccompanied_minor", "unaccompanied_minor",
+    "the reference decision was issued to an unaccompanied minor (as recorded on the decision)")
+RETURN_DECISIONS = Measure(
+    "return_decisions", EIORD1,
+    "Third-country nationals with a return decision (order to leave) dated in the period that "
+    "is not withdrawn, each counted once by their earliest decision of the period (then the "
+    "lowest id): its ground, citizenship, sex and age (return age groups) at the decision "
+    "date. Citizens of Belgium and the other Dublin states are not counted.",
+    dimensions=(CITIZEN, SEX, AGE, GROUND),
+    codes={**_RETURN_PERSON_CODES, GROUND.name: _codes(*FRONTEX_GROUND.values(), UNK)},
+    flags=(RETURN_UNACCOMPANIED,), scoped=False)
+RETURNS = Measure(
+    "returns", EIRTN1,
+    "Third-country nationals returned to a third country in the period (confirmed departures "
+    "following a return decision in force, dated on or after it, to a country that is "
+    "neither Belgium nor another Dublin state), each counted once by their latest return of "
+    "the period (then the highest id): its type, assistance and destination, citizenship, sex "
+    "and age (return age groups) at the departure date.",
+    dimensions=(CITIZEN, SEX, AGE, C_RTN, ASSIST, C_DEST),
+    codes={**_RETURN_PERSON_CODES, C_RTN.name: _codes(*RETURN_TYPE.values(), UNK),
+           ASSIST.name: _codes("AS", "NAS", UNK),
+           C_DEST.name: _codes(TO_CITIZENSHIP, TO_OTHER, UNK)},
+    scoped=False)
+
+#: the catalogue, in the order of questions.md, then the measures added here (returns)
 MEASURES: tuple[Measure, ...] = (
     APPLICANTS, APPLICATIONS, PENDING, WITHDRAWALS, FIRST_INSTANCE_DECISIONS, APPEAL_DECISIONS,
-    DUBLIN_REQUESTS, DUBLIN_REPLIES, DUBLIN_TRANSFERS)
+    DUBLIN_REQUESTS, DUBLIN_REPLIES, DUBLIN_TRANSFERS, RETURN_DECISIONS, RETURNS)
 #: the source tables whose cells a question may reproduce with a flag (for the docs and tests)
 FLAG_TABLES = {UNACCOMPANIED.name: ASYUMACTM, ACCELERATED.name: ASYACCM}
 
