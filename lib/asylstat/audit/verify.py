@@ -340,8 +340,11 @@ def compare_run_folders(published: Path, rerun_run: Path, period: str) -> dict[s
     elif (published / book).read_bytes() != (rerun_run / book).read_bytes():
         cells = workbook_differences(published / book, rerun_run / book)
         if cells:
+            # every sheet with a difference is named, even when the listed cells are capped
+            sheets = list(dict.fromkeys(c["sheet"] for c in cells if c["sheet"] is not None))
             files.append({"path": book.as_posix(), "problem": "cells differ",
-                          "cells_differing": len(cells), "cells": cells[:MAX_CELLS_PER_FILE]})
+                          "cells_differing": len(cells), "sheets_differing": sheets,
+                          "cells": cells[:MAX_CELLS_PER_FILE]})
     compared = sorted(set(_csv_files(published)) | set(_csv_files(rerun_run))) + [book.as_posix()]
     return {"files_compared": compared, "differences": files}
 
