@@ -17,18 +17,12 @@ from asylstat.dataflows.decisions import (
 )
 from asylstat.dataflows.dimensions import CITIZEN, margin_code
 from asylstat.rates import as_percent, tenths_of_percent
+from asylstat.report.figures import values_by_period as _values
 from asylstat.report.i18n import Translator, bold
 from asylstat.tables import Table
 
 _SOURCE = "Source: CGRS and CALL decisions, eMigration data warehouse"
 
-
-def _values(table: Table, **fixed: str) -> dict[str, int]:
-    """OBS_VALUE by TIME_PERIOD for the cell fixed by ``fixed`` (other dims at their totals)."""
-    frame = table.data
-    for dim in table.dimensions:
-        frame = frame[frame[dim] == fixed.get(dim, margin_code(dim))]
-    return {p: int(v) for p, v in zip(frame["TIME_PERIOD"], frame["OBS_VALUE"], strict=True)}
 
 
 def recognition_rates(table: Table, n: int = 8) -> list[tuple[str, int, int, int]]:

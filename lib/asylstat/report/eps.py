@@ -6,23 +6,13 @@ from __future__ import annotations
 
 from matplotlib.figure import Figure
 
-from asylstat.dataflows.dimensions import margin_code
 from asylstat.dataflows.eps import EPS_APP, EPS_DEC, EPS_DUB, EPS_PEND, EPS_WITH
+from asylstat.report.figures import values_by_period as _values
 from asylstat.report.i18n import Translator, bold
 from asylstat.tables import Table
 
 _SOURCE = "Source: Immigration Office, eMigration data warehouse"
 
-
-def _values(table: Table | None, **fixed: str) -> dict[str, int]:
-    """OBS_VALUE by TIME_PERIOD for the cell fixed by ``fixed`` (other dims at their
-    totals); empty when the run did not make the table."""
-    if table is None:
-        return {}
-    frame = table.data
-    for dim in table.dimensions:
-        frame = frame[frame[dim] == fixed.get(dim, margin_code(dim))]
-    return {p: int(v) for p, v in zip(frame["TIME_PERIOD"], frame["OBS_VALUE"], strict=True)}
 
 
 def narrative_for(tables: list[Table], lang: str = "en") -> str:

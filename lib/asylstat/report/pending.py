@@ -5,20 +5,13 @@ from __future__ import annotations
 
 from matplotlib.figure import Figure
 
-from asylstat.dataflows.dimensions import margin_code
 from asylstat.dataflows.pending import ASYPENCTZM, NAT_STILL_PROCESSED, NAT_STOCK_FLOW
+from asylstat.report.figures import values_by_period as _values
 from asylstat.report.i18n import Translator, bold
 from asylstat.tables import Table
 
 _SOURCE = "Source: Immigration Office, eMigration data warehouse"
 
-
-def _values(table: Table, **fixed: str) -> dict[str, int]:
-    """OBS_VALUE by TIME_PERIOD for the cell fixed by ``fixed`` (other dims at their totals)."""
-    frame = table.data
-    for dim in table.dimensions:
-        frame = frame[frame[dim] == fixed.get(dim, margin_code(dim))]
-    return {p: int(v) for p, v in zip(frame["TIME_PERIOD"], frame["OBS_VALUE"], strict=True)}
 
 
 #: the stages of NAT_STILL_PROCESSED, with the message naming each

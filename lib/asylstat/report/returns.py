@@ -21,6 +21,7 @@ from asylstat.dataflows.returns import (
     TO_DUBLIN,
 )
 from asylstat.periods import Period
+from asylstat.report.figures import values_by_period as _values
 from asylstat.report.i18n import Translator, bold
 from asylstat.tables import Table
 
@@ -63,15 +64,6 @@ def _run_label(labels: list[str]) -> str | None:
         return period.end, period.n_months
     return max(labels, key=key) if labels else None
 
-
-def _values(table: Table | None, **fixed: str) -> dict[str, int]:
-    """OBS_VALUE by TIME_PERIOD for the cell fixed by ``fixed`` (other dims at their totals)."""
-    if table is None:
-        return {}
-    frame = table.data
-    for dim in table.dimensions:
-        frame = frame[frame[dim] == fixed.get(dim, margin_code(dim))]
-    return {p: int(v) for p, v in zip(frame["TIME_PERIOD"], frame["OBS_VALUE"], strict=True)}
 
 
 def narrative_for(tables: list[Table], lang: str = "en") -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from matplotlib.figure import Figure
 
-from asylstat.dataflows.dimensions import margin_code
 from asylstat.dataflows.withdrawals import ASYWITHM, NAT_WAIVED
+from asylstat.report.figures import values_by_period as _values
 from asylstat.report.i18n import Translator, bold
 from asylstat.tables import Table
 
@@ -16,13 +16,6 @@ _TYPES = (("EXPL", "explicit"), ("IMPL", "implicit"), ("UNK", "unknown kind"))
 _TYPE_MESSAGES = (("EXPL", "nb.wd.explicit"), ("IMPL", "nb.wd.implicit"),
                   ("UNK", "nb.wd.unknown"))
 
-
-def _values(table: Table, **fixed: str) -> dict[str, int]:
-    """OBS_VALUE by TIME_PERIOD for the cell fixed by ``fixed`` (other dims at their totals)."""
-    frame = table.data
-    for dim in table.dimensions:
-        frame = frame[frame[dim] == fixed.get(dim, margin_code(dim))]
-    return {p: int(v) for p, v in zip(frame["TIME_PERIOD"], frame["OBS_VALUE"], strict=True)}
 
 
 def narrative_for(tables: list[Table], lang: str = "en") -> str:
