@@ -36,7 +36,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -405,30 +405,13 @@ def verify_period(period: str, output_dir: Path | str = "outputs", *,
 def _verify(report: VerifyReport, manifest: Mapping[str, Any], published: Path, scratch: Path,
             dwh_url: str | None, repo: Path) -> None:
     report.integrity = published_integrity(published, manifest)
-    plan = plan_code(manifest.get("code_version"), repo)
-    code_root = repo
-    if plan.commit:
-        try:
-            code_root = checkout(repo, plan.commit, scratch / "code")
-        except VerifyError as exc:
-            plan = CodePlan(None, f"the recorded commit {plan.commit} could not be checked out "
-                                  f"({exc}): the current code is used instead, so a difference "
-                                  "may come from the code")
-            shutil.rmtree(scratch / "code", ignore_errors=True)
-    report.code = plan.note
-    env = prepare_python(manifest.get("lock_sha256"), code_root, scratch, paths.lock_file())
-    report.environment = env.note
     url = dwh_url or warehouse_url(manifest)
     report.warehouse = (f"{url} (given on the command line, not the recorded one)" if dwh_url
                         else url)
     out = scratch / "outputs"
-    try:
-        code, tail = rerun(rerun_command(manifest, env.python, out, url), code_root, scratch)
-    finally:
-        if plan.commit:
-            shutil.rmtree(scratch / "code", ignore_errors=True)
-        if (scratch / "venv").exists():
-            shutil.rmtree(scratch / "venv", ignore_errors=True)
+    code, tail = rerun_recorded_code(
+        report, manifest, repo, scratch,
+        lambda python: rerun_command(manifest, python, out, url))
     report.rerun_exit = code
     folder = rerun_folder(out, report.period)
     report.rerun_folder = str(folder) if folder else None
@@ -444,6 +427,34 @@ def _verify(report: VerifyReport, manifest: Mapping[str, Any], published: Path, 
     report.identical = not report.differences and not report.integrity
     report.exit_code = EXIT_IDENTICAL if report.identical else EXIT_DIFFERENT
     report.message = _summary(report)
+
+
+def rerun_recorded_code(report: Any, manifest: Mapping[str, Any], repo: Path, scratch: Path,
+                        command: Callable[[str], Sequence[str]]) -> tuple[int, str]:
+    """Re-run ``command(python)`` with the code and lock the manifest records, when they can
+    be restored (a clean checkout of the commit, a virtualenv from the lock), else with the
+    current ones; says which in ``report.code`` and ``report.environment``. The checkout and
+    the virtualenv are removed afterwards. Shared by ``verify`` of runs and of answers."""
+    plan = plan_code(manifest.get("code_version"), repo)
+    code_root = repo
+    if plan.commit:
+        try:
+            code_root = checkout(repo, plan.commit, scratch / "code")
+        except VerifyError as exc:
+            plan = CodePlan(None, f"the recorded commit {plan.commit} could not be checked out "
+                                  f"({exc}): the current code is used instead, so a difference "
+                                  "may come from the code")
+            shutil.rmtree(scratch / "code", ignore_errors=True)
+    report.code = plan.note
+    env = prepare_python(manifest.get("lock_sha256"), code_root, scratch, paths.lock_file())
+    report.environment = env.note
+    try:
+        return rerun(command(env.python), code_root, scratch)
+    finally:
+        if plan.commit:
+            shutil.rmtree(scratch / "code", ignore_errors=True)
+        if (scratch / "venv").exists():
+            shutil.rmtree(scratch / "venv", ignore_errors=True)
 
 
 def _summary(report: VerifyReport) -> str:

@@ -27,15 +27,11 @@ from asylstat.audit.verify import (
     EXIT_IDENTICAL,
     EXIT_PARAMETERS,
     EXIT_WAREHOUSE,
-    CodePlan,
     VerifyError,
     VerifyReport,
-    checkout,
-    plan_code,
-    prepare_python,
     published_integrity,
     read_manifest,
-    rerun,
+    rerun_recorded_code,
     warehouse_url,
 )
 from asylstat.questions.ask import ANSWER_CSV, ANSWER_XLSX, EXACT_CSV, QUESTION_COPY
@@ -147,32 +143,15 @@ def verify_answer(folder: Path | str, *, scratch: Path | None = None,
 def _verify(report: VerifyReport, manifest: Mapping[str, Any], published: Path, scratch: Path,
             dwh_url: str | None, repo: Path) -> None:
     report.integrity = published_integrity(published, manifest)
-    plan = plan_code(manifest.get("code_version"), repo)
-    code_root = repo
-    if plan.commit:
-        try:
-            code_root = checkout(repo, plan.commit, scratch / "code")
-        except VerifyError as exc:
-            plan = CodePlan(None, f"the recorded commit could not be checked out ({exc}): the "
-                                  "current code is used instead")
-            shutil.rmtree(scratch / "code", ignore_errors=True)
-    report.code = plan.note
-    env = prepare_python(manifest.get("lock_sha256"), code_root, scratch, paths.lock_file())
-    report.environment = env.note
     url = dwh_url or warehouse_url(manifest)
     report.warehouse = url
     question = scratch / QUESTION_COPY
     shutil.copyfile(published / QUESTION_COPY, question)
     answers = scratch / "answers"
     schema = str(manifest.get("parameters", {}).get("schema") or "dwh")
-    try:
-        code, tail = rerun(ask_command(env.python, question, answers, url, schema), code_root,
-                           scratch)
-    finally:
-        if plan.commit:
-            shutil.rmtree(scratch / "code", ignore_errors=True)
-        if (scratch / "venv").exists():
-            shutil.rmtree(scratch / "venv", ignore_errors=True)
+    code, tail = rerun_recorded_code(
+        report, manifest, repo, scratch,
+        lambda python: ask_command(python, question, answers, url, schema))
     report.rerun_exit = code
     found = rerun_answer_folder(answers, str(manifest["question"]["id"]))
     report.rerun_folder = str(found) if found else None
