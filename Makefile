@@ -82,7 +82,7 @@ requirements: $(STAMP) ## docs/data-requirements.md: contract columns each table
 PYTEST_SERVICES = export ASYLSTAT_TEST_PG_URL="$${ASYLSTAT_TEST_PG_URL:-$$(scripts/pg.sh start | sed -n 's/^DWH_URL=//p')}"; \
 	  test -n "$$ASYLSTAT_TEST_PG_URL" || echo "no PostgreSQL server: its tests will be skipped";
 
-check: $(STAMP) ## fast lane: ruff, then every test but the end-to-end runs (under 3 min)
+check: $(STAMP) ## fast lane: ruff, then every test but the end-to-end runs (about 4-5 min)
 	$(BIN)/ruff check lib tests
 	$(BIN)/python -m pytest -q -m "not e2e"
 

@@ -387,11 +387,7 @@ def verify_period(period: str, output_dir: Path | str = "outputs", *,
         report.period, report.published = label, str(published)
         manifest = read_manifest(published)
         report.run_id, report.as_of = manifest["run_id"], manifest["as_of"]
-        scratch = Path(scratch) if scratch else Path(tempfile.mkdtemp(
-            prefix=f"asylstat-verify-{label}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}-"))
-        scratch.mkdir(parents=True, exist_ok=True)
-        if any(scratch.iterdir()):
-            raise VerifyError(f"the scratch folder {scratch} is not empty", EXIT_PARAMETERS)
+        scratch = empty_scratch(scratch, f"asylstat-verify-{label}")
         report.scratch = str(scratch)
         _verify(report, manifest, published, scratch, dwh_url, repo or paths.project_root())
     except VerifyError as exc:
@@ -427,6 +423,17 @@ def _verify(report: VerifyReport, manifest: Mapping[str, Any], published: Path, 
     report.identical = not report.differences and not report.integrity
     report.exit_code = EXIT_IDENTICAL if report.identical else EXIT_DIFFERENT
     report.message = _summary(report)
+
+
+def empty_scratch(scratch: Path | str | None, prefix: str) -> Path:
+    """The folder a re-run works in: ``scratch`` when given (created; it must be empty), else
+    a new temporary folder named ``<prefix>-<UTC time>-…``."""
+    folder = Path(scratch) if scratch else Path(tempfile.mkdtemp(
+        prefix=f"{prefix}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    if any(folder.iterdir()):
+        raise VerifyError(f"the scratch folder {folder} is not empty", EXIT_PARAMETERS)
+    return folder
 
 
 def rerun_recorded_code(report: Any, manifest: Mapping[str, Any], repo: Path, scratch: Path,

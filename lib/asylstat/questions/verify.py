@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import logging
 import shutil
-import tempfile
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +27,7 @@ from asylstat.audit.verify import (
     EXIT_WAREHOUSE,
     VerifyError,
     VerifyReport,
+    empty_scratch,
     published_integrity,
     read_manifest,
     rerun_recorded_code,
@@ -126,11 +125,7 @@ def verify_answer(folder: Path | str, *, scratch: Path | None = None,
                               "not a question's manifest)", EXIT_PARAMETERS)
         report.period = str(manifest["period"])
         report.run_id, report.as_of = manifest["run_id"], manifest["as_of"]
-        scratch = Path(scratch) if scratch else Path(tempfile.mkdtemp(
-            prefix=f"asylstat-verify-answer-{datetime.now(UTC):%Y%m%dT%H%M%SZ}-"))
-        scratch.mkdir(parents=True, exist_ok=True)
-        if any(scratch.iterdir()):
-            raise VerifyError(f"the scratch folder {scratch} is not empty", EXIT_PARAMETERS)
+        scratch = empty_scratch(scratch, "asylstat-verify-answer")
         report.scratch = str(scratch)
         _verify(report, manifest, published, scratch, dwh_url, repo or paths.project_root())
     except VerifyError as exc:
