@@ -15,6 +15,7 @@ from asylstat.dataflows.applications import (
 )
 from asylstat.dataflows.dimensions import CHANNEL, CITIZEN, margin_code
 from asylstat.rates import tenths_of_percent
+from asylstat.report.figures import finish_monthly_chart
 from asylstat.report.i18n import Translator, bold
 from asylstat.tables import Table
 
@@ -129,11 +130,6 @@ def applicants_chart(appctzm: Table) -> Figure:
     ax.bar(periods, [first.get(p, 0) for p in periods], label="first-time")
     ax.bar(periods, others, bottom=[first.get(p, 0) for p in periods],
            label="subsequent or repeated")
-    ax.set_title("Asylum applicants per month (MIGR_ASYAPPCTZM)")
-    ax.set_xlabel("month")
-    ax.set_ylabel("persons")
-    ax.legend(frameon=False)
-    ax.text(0, -0.25, "Source: Immigration Office, eMigration data warehouse", fontsize=7,
-            transform=ax.transAxes)
-    fig.tight_layout()
-    return fig
+    return finish_monthly_chart(
+        fig, ax, "Asylum applicants per month (MIGR_ASYAPPCTZM)",
+        "persons")

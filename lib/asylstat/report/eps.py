@@ -7,12 +7,10 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 
 from asylstat.dataflows.eps import EPS_APP, EPS_DEC, EPS_DUB, EPS_PEND, EPS_WITH
+from asylstat.report.figures import finish_monthly_chart
 from asylstat.report.figures import values_by_period as _values
 from asylstat.report.i18n import Translator, bold
 from asylstat.tables import Table
-
-_SOURCE = "Source: Immigration Office, eMigration data warehouse"
-
 
 
 def narrative_for(tables: list[Table], lang: str = "en") -> str:
@@ -60,10 +58,6 @@ def applicants_chart(table: Table) -> Figure:
         heights = [values.get(m, 0) for m in months]
         ax.bar(months, heights, bottom=bottom, label=label)
         bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
-    ax.set_title(f"EPS applicants per month, first-time and repeated ({table.name})")
-    ax.set_xlabel("month")
-    ax.set_ylabel("persons")
-    ax.legend(frameon=False)
-    ax.text(0, -0.25, _SOURCE, fontsize=7, transform=ax.transAxes)
-    fig.tight_layout()
-    return fig
+    return finish_monthly_chart(
+        fig, ax, f"EPS applicants per month, first-time and repeated ({table.name})",
+        "persons")

@@ -6,13 +6,10 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 
 from asylstat.dataflows.pending import ASYPENCTZM, NAT_STILL_PROCESSED, NAT_STOCK_FLOW
+from asylstat.report.figures import finish_monthly_chart
 from asylstat.report.figures import values_by_period as _values
 from asylstat.report.i18n import Translator, bold
 from asylstat.tables import Table
-
-_SOURCE = "Source: Immigration Office, eMigration data warehouse"
-
-
 
 #: the stages of NAT_STILL_PROCESSED, with the message naming each
 STAGES = (("AWAIT_FIRST", "nb.stage.await_first"), ("FIRST_NOT_FINAL", "nb.stage.first_not_final"),
@@ -91,10 +88,6 @@ def stage_chart(still: Table) -> Figure:
         heights = [values.get(m, 0) for m in months]
         ax.bar(months, heights, bottom=bottom, label=label)
         bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
-    ax.set_title("Applications still being processed at the end of the month")
-    ax.set_xlabel("month")
-    ax.set_ylabel("applications")
-    ax.legend(frameon=False, fontsize=7)
-    ax.text(0, -0.25, _SOURCE, fontsize=7, transform=ax.transAxes)
-    fig.tight_layout()
-    return fig
+    return finish_monthly_chart(
+        fig, ax, "Applications still being processed at the end of the month",
+        "applications", legend_size=7)

@@ -21,11 +21,11 @@ from asylstat.dataflows.returns import (
     TO_DUBLIN,
 )
 from asylstat.periods import Period
+from asylstat.report.figures import finish_monthly_chart
 from asylstat.report.figures import values_by_period as _values
 from asylstat.report.i18n import Translator, bold
 from asylstat.tables import Table
 
-_SOURCE = "Source: Immigration Office, eMigration data warehouse"
 #: the largest citizenships named in the narrative
 TOP = 5
 _FORCED, _VOLUNTARY = RETURN_TYPE["FORCED"], RETURN_TYPE["VOLUNTARY"]
@@ -148,10 +148,6 @@ def chart_for(tables: list[Table]) -> Figure | None:
     ax.bar([x + width / 2 for x in xs], [returned_values.get(m, 0) for m in months], width,
            label="returned to a third country")
     ax.set_xticks(list(xs), months)
-    ax.set_title("Third-country nationals ordered to leave and returned, per month")
-    ax.set_xlabel("month")
-    ax.set_ylabel("persons")
-    ax.legend(frameon=False)
-    ax.text(0, -0.25, _SOURCE, fontsize=7, transform=ax.transAxes)
-    fig.tight_layout()
-    return fig
+    return finish_monthly_chart(
+        fig, ax, "Third-country nationals ordered to leave and returned, per month",
+        "persons")

@@ -6,11 +6,11 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 
 from asylstat.dataflows.withdrawals import ASYWITHM, NAT_WAIVED
+from asylstat.report.figures import finish_monthly_chart
 from asylstat.report.figures import values_by_period as _values
 from asylstat.report.i18n import Translator, bold
 from asylstat.tables import Table
 
-_SOURCE = "Source: Immigration Office, eMigration data warehouse"
 _TYPES = (("EXPL", "explicit"), ("IMPL", "implicit"), ("UNK", "unknown kind"))
 #: the types of withdrawal, with the message counting each in the narrative
 _TYPE_MESSAGES = (("EXPL", "nb.wd.explicit"), ("IMPL", "nb.wd.implicit"),
@@ -66,10 +66,6 @@ def withdrawals_chart(table: Table) -> Figure:
         heights = [values.get(m, 0) for m in months]
         ax.bar(months, heights, bottom=bottom, label=label)
         bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
-    ax.set_title("Persons whose application was withdrawn (MIGR_ASYWITHM)")
-    ax.set_xlabel("month")
-    ax.set_ylabel("persons")
-    ax.legend(frameon=False)
-    ax.text(0, -0.25, _SOURCE, fontsize=7, transform=ax.transAxes)
-    fig.tight_layout()
-    return fig
+    return finish_monthly_chart(
+        fig, ax, "Persons whose application was withdrawn (MIGR_ASYWITHM)",
+        "persons")
